@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * Bundles src/ into dist/ with esbuild: ESM, code-split so each command loads only what it needs.
+ *
+ * Start-up cost is a feature (see ARCHITECTURE.md): dockerode eagerly requires its BuildKit session
+ * support (gRPC + protobuf) and docker-modem eagerly requires ssh2, neither of which mlready uses
+ * unless DOCKER_HOST is an ssh:// URL. The `lazy-requires` plugin defers those two requires to first
+ * use and leaves them out of the bundle (they load from node_modules when needed). The build fails
+ * loudly if a dependency update moves the lines it rewrites.
+ */
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const LAZY = [
+  {
+    file: /dockerode[\\/]lib[\\/]docker\.js$/,
+    from: "withSession = require('./session'),",
+    to: "withSession = function () { return require('dockerode/lib/session').apply(this, arguments); },",
+    external: 'dockerode/lib/session',
+  },
+  {
+    file: /docker-modem[\\/]lib[\\/]modem\.js$/,
+    from: "ssh = require('./ssh'),",
+    to: "ssh = function () { return require('docker-modem/lib/ssh').apply(this, arguments); },",
+    external: 'docker-modem/lib/ssh',
+  },
+];
+
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    for (const rule of LAZY) {
+      b.onLoad({ filter: rule.file }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(rule.from)) {
+          throw new Error(`lazy-requires: "${rule.from}" not found in ${args.path}; update scripts/build.mjs`);
+        }
+        return { contents: source.replace(rule.from, rule.to), loader: 'js' };
+      });
+    }
+  },
+};
+
+// CommonJS dependencies inside an ESM bundle need require/__dirname; each chunk gets its own shims.
+const banner = [
+  "import { createRequire as __mlrCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __mlrFileURLToPath } from 'node:url';",
+  'const require = __mlrCreateRequire(import.meta.url);',
+  'const __filename = __mlrFileURLToPath(import.meta.url);',
+  "const __dirname = __mlrFileURLToPath(new URL('.', import.meta.url));",
+].join('\n');
+
+export async function buildAll({ quiet = false } = {}) {
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    define: { __MLREADY_VERSION__: JSON.stringify(pkg.version) },
+    external: ['*.node', 'cpu-features', ...LAZY.map((l) => l.external)],
+    plugins: [lazyRequires],
+    banner: { js: banner },
+    metafile: true,
+    logLevel: quiet ? 'error' : 'warning',
+  });
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const started = performance.now();
+  const result = await buildAll();
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  process.stdout.write(`built dist/ (${(bytes / 1024).toFixed(0)} KiB) in ${Math.round(performance.now() - started)} ms\n`);
+}

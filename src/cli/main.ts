@@ -1,0 +1,13 @@
+/**
+ * Entry point. `--version` is answered before anything else loads; each command's module is imported
+ * only when that command runs, so start-up stays close to a bare `node`.
+ */
+import { TOOL_VERSION } from '../version.js';
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${TOOL_VERSION}\n`);
+} else {
+  const { run } = await import('./program.js');
+  process.exitCode = await run(argv);
+}

@@ -1,0 +1,22 @@
+/**
+ * Published JSON Schemas, generated from their TypeBox sources (`npm run gen`). A test fails when a
+ * file under schemas/ differs from what this produces.
+ */
+import { FactsDocument } from '../facts/schema.js';
+
+export interface GeneratedFile {
+  path: string;
+  content: string;
+}
+
+export function schemaFile(name: string, schema: object): GeneratedFile {
+  const json = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+  return {
+    path: `schemas/${name}.schema.json`,
+    content: `${JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', ...json }, null, 2)}\n`,
+  };
+}
+
+export function generatedSchemas(): GeneratedFile[] {
+  return [schemaFile('facts', FactsDocument)];
+}
