@@ -9,7 +9,7 @@
  * loudly if a dependency update moves the lines it rewrites.
  */
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +56,6 @@ const banner = [
 ].join('\n');
 
 export async function buildAll({ quiet = false } = {}) {
-  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
     entryPoints: { cli: 'src/cli/main.ts' },
@@ -77,6 +76,13 @@ export async function buildAll({ quiet = false } = {}) {
     metafile: true,
     logLevel: quiet ? 'error' : 'warning',
   });
+  // Remove what an earlier build left (chunk names carry hashes). Removing after writing, not before,
+  // keeps dist/cli.js in place for a CLI that is running while dist/ is rebuilt.
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.join(root, f)));
+  for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath ?? entry.path, entry.name);
+    if (entry.isFile() && !written.has(file) && !entry.name.startsWith('.gen-')) rmSync(file, { force: true });
+  }
   return result;
 }
 
