@@ -9,9 +9,9 @@
  * loudly if a dependency update moves the lines it rewrites.
  */
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -79,11 +79,45 @@ export async function buildAll({ quiet = false } = {}) {
   // Remove what an earlier build left (chunk names carry hashes). Removing after writing, not before,
   // keeps dist/cli.js in place for a CLI that is running while dist/ is rebuilt.
   const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.join(root, f)));
+  written.add(path.join(root, 'dist', 'builtin-rules.json'));
   for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
     const file = path.join(entry.parentPath ?? entry.path, entry.name);
     if (entry.isFile() && !written.has(file) && !entry.name.startsWith('.gen-')) rmSync(file, { force: true });
   }
+  await writeBuiltinRules();
   return result;
+}
+
+/**
+ * dist/builtin-rules.json: the built-in rule pack, validated (schema, CEL, fact paths, duplicate ids)
+ * and stripped of its fixtures, so that `assess` reads JSON instead of parsing YAML. A broken rule
+ * file fails the build with the same one-line error the CLI would print.
+ */
+async function writeBuiltinRules() {
+  const tmp = path.join(root, 'dist', `.gen-${process.pid}.mjs`);
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['src/rules/load.ts'],
+    outfile: tmp,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    define: { __MLREADY_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'error',
+  });
+  try {
+    const { builtinBundle } = await import(pathToFileURL(tmp).href);
+    let bundle;
+    try {
+      bundle = builtinBundle();
+    } catch (e) {
+      throw new Error(`built-in rules: ${e.message}`);
+    }
+    writeFileSync(path.join(root, 'dist', 'builtin-rules.json'), JSON.stringify(bundle));
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

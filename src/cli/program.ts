@@ -71,7 +71,81 @@ export function buildProgram(): Command {
       await probeCommand(opts);
     });
 
+  const assess = program
+    .command('assess')
+    .description('probe (or read saved facts), evaluate the readiness rules, report, and gate')
+    .addOption(
+      new Option('--target <list>', 'targets to probe, comma-separated: local, docker')
+        .argParser(parseList('target', ['local', 'docker'] as const))
+        .default(['local', 'docker'], 'local,docker'),
+    )
+    .addOption(new Option('--timeout <seconds>', "budget of each target's probe").argParser(parseSeconds).default(5000, '5'))
+    .option('--profile <name|file>', 'profile: training-gpu, training-cpu, inference-gpu, inference-cpu, edge, dev-workstation, or a profile file')
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing')
+    .addOption(new Option('--format <format>', 'report format on stdout (or --output)').choices(['text', 'json', 'junit', 'sarif', 'markdown']).default('text'))
+    .option('-o, --output <file>', 'write the --format report to a file instead of stdout')
+    .option('--report <format=file>', 'also write a report in another format (repeatable): json=report.json', (v: string, prev) => parseReportSpecArg(v, prev), [] as { format: string; file: string }[])
+    .addOption(new Option('--fail-under <score>', 'fail the gate when the score is below this (0-100)').argParser(parsePercent('--fail-under')))
+    .addOption(new Option('--fail-on <severity>', 'fail the gate on failing findings of this severity or higher').choices(['error', 'warning', 'never']).default('error'))
+    .option('--strict', 'count unknown outcomes as failures')
+    .addOption(new Option('--min-coverage <percent>', 'fail the gate when coverage is below this (0-100)').argParser(parsePercent('--min-coverage')))
+    .option('--baseline <report.json>', 'fail the gate only on findings that are not in this earlier JSON report')
+    .option('--config <file>', 'configuration file (default: mlready.config.yaml in the working directory)')
+    .option('--no-color', 'no colors in the text report (NO_COLOR is also respected)')
+    .option('-v, --verbose', 'list passing and skipped rules too')
+    .addHelpText('after', EXIT_CODES_HELP);
+  assess.action(async (opts) => {
+    const { assessCommand } = await import('./assess.js');
+    process.exitCode = await assessCommand(opts);
+  });
+
+  const rules = program.command('rules').description('list, show and check readiness rules');
+  rules
+    .command('list')
+    .description('list the rules (built-in and --rules packs)')
+    .option('--json', 'as JSON')
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (opts) => {
+      const { rulesList } = await import('./rules.js');
+      await rulesList(opts);
+    });
+  rules
+    .command('show <id>')
+    .description('show one rule: what it checks, why, and how to fix it')
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (id: string, opts) => {
+      const { rulesShow } = await import('./rules.js');
+      await rulesShow(id, opts);
+    });
+  rules
+    .command('check <dir>')
+    .description("validate a rule pack and run its rules' fixtures")
+    .action(async (dir: string) => {
+      const { rulesCheck } = await import('./rules.js');
+      process.exitCode = await rulesCheck(dir);
+    });
+
   return program;
+}
+
+function parsePercent(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (!(n >= 0 && n <= 100)) throw new InvalidArgumentError(`${flag} expects a number from 0 to 100, got "${value}"`);
+    return n;
+  };
+}
+
+function parseReportSpecArg(value: string, previous: { format: string; file: string }[]): { format: string; file: string }[] {
+  const eq = value.indexOf('=');
+  const format = eq > 0 ? value.slice(0, eq).trim().toLowerCase() : '';
+  const file = eq > 0 ? value.slice(eq + 1).trim() : '';
+  const formats = ['text', 'json', 'junit', 'sarif', 'markdown'];
+  if (!formats.includes(format) || !file) {
+    throw new InvalidArgumentError(`expected FORMAT=FILE with FORMAT one of ${formats.join(', ')}, got "${value}"`);
+  }
+  return [...previous, { format, file }];
 }
 
 /** Runs the CLI and returns the exit code; never throws. */

@@ -317,6 +317,14 @@ export const Network = Type.Object(
           source: Type.String(),
           resolvers: Type.Array(Type.String()),
           search: Type.Array(Type.String()),
+          stub: Type.Optional(
+            Type.String({ description: 'Local stub resolver the resolvers point at (systemd-resolved at 127.0.0.53)' }),
+          ),
+          upstream: Type.Optional(
+            Type.Array(Type.String(), {
+              description: 'Upstream resolvers of the stub (/run/systemd/resolve/resolv.conf): what containers are given instead',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

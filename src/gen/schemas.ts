@@ -3,6 +3,8 @@
  * file under schemas/ differs from what this produces.
  */
 import { FactsDocument } from '../facts/schema.js';
+import { Config, Profile, Rule } from '../rules/schema.js';
+import { ReportDocument } from '../report/schema.js';
 
 export interface GeneratedFile {
   path: string;
@@ -18,5 +20,11 @@ export function schemaFile(name: string, schema: object): GeneratedFile {
 }
 
 export function generatedSchemas(): GeneratedFile[] {
-  return [schemaFile('facts', FactsDocument)];
+  return [
+    schemaFile('facts', FactsDocument),
+    schemaFile('rules', Rule),
+    schemaFile('profile', Profile),
+    schemaFile('config', Config),
+    schemaFile('report', ReportDocument),
+  ];
 }

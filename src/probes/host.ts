@@ -1,4 +1,40 @@
+/**
+ * The host probe: OS, CPU, memory, /dev/shm, ulimits, virtualization, NUMA, clock, cgroups, user.
+ *
+ * On Linux the kernel's files are read directly (src/probes/linux/host.ts, no subprocess, a few ms);
+ * elsewhere systeminformation is loaded on demand and what it cannot tell is unknown with a reason
+ * (src/probes/portable/host.ts). Never throws: a failure is an unknown section.
+ */
+import os from 'node:os';
 import type { ProbeContext } from './context.js';
+import { errorMessage } from './context.js';
 import type { HostFacts } from '../facts/schema.js';
-import { unknownHost } from '../facts/collect.js';
-export async function probeHost(_ctx: ProbeContext): Promise<HostFacts> { return unknownHost('host probe not implemented yet'); }
+import { probeLinuxHost } from './linux/host.js';
+
+function unknownHostFacts(reason: string): HostFacts {
+  const u = { status: 'unknown' as const, reason };
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  return {
+    hostname: os.hostname(),
+    os: u,
+    cpu: u,
+    memory: u,
+    shm: u,
+    ulimits: u,
+    virtualization: u,
+    numa: u,
+    clock: u,
+    cgroup: u,
+    user: { uid, root: uid === 0 },
+  };
+}
+
+export async function probeHost(ctx: ProbeContext): Promise<HostFacts> {
+  try {
+    if (process.platform === 'linux') return await probeLinuxHost(ctx);
+    const { probePortableHost } = await import('./portable/host.js');
+    return await probePortableHost(ctx);
+  } catch (e) {
+    return unknownHostFacts(`internal error in the host probe: ${errorMessage(e)}`);
+  }
+}

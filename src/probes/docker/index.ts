@@ -1,3 +1,245 @@
-import type { ProbeContext } from '../context.js';
+/**
+ * The Docker probe: `runtime.docker` of the facts document.
+ *
+ *   endpoint.ts  which engine to talk to (DOCKER_HOST, context, rootless socket, default socket)
+ *   info.ts      /info + /version → facts (pure)
+ *   daemon.ts    daemon.json, the dockerd command line, TCP exposure (local engines)
+ *   errors.ts    failures → status + one-line reason
+ *
+ * /info and /version are asked concurrently through dockerode; the daemon configuration, the
+ * /proc scan and the 127.0.0.1:2375 check run at the same time. Everything is bounded by a deadline
+ * a little inside the probe's budget: at the deadline the requests are aborted, the connections
+ * destroyed (a private http.Agent, destroyed on the way out), and `unknown` is returned, so no
+ * socket keeps the process alive after the probe returns. Never throws; never starts a subprocess.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { errorMessage, type ProbeContext } from '../context.js';
 import type { DockerFacts } from '../../facts/schema.js';
-export async function probeDocker(_ctx: ProbeContext): Promise<DockerFacts> { return { status: 'unknown', reason: 'docker probe not implemented yet' }; }
+import { resolveEndpoint, type Endpoint, type Transport } from './endpoint.js';
+import { mapEngineFacts } from './info.js';
+import {
+  configCandidates,
+  decideExposure,
+  findDockerds,
+  matchDockerd,
+  pingPlainTcp,
+  readDaemonConfig,
+  type ConfigRead,
+  type DockerdProcess,
+} from './daemon.js';
+import { DeadlineError, describeFailure } from './errors.js';
+
+/** Key order of the Docker section, as in the schema (kept here so TypeBox never loads at run time). */
+const KEY_ORDER: readonly (keyof DockerFacts)[] = [
+  'status', 'reason', 'endpoint', 'engine', 'serverVersion', 'apiVersion', 'minApiVersion', 'os', 'arch',
+  'kernelVersion', 'operatingSystem', 'ncpu', 'memTotalBytes', 'storageDriver', 'backingFilesystem',
+  'cgroupVersion', 'cgroupDriver', 'runtimes', 'defaultRuntime', 'cdiDevices', 'cdiSpecDirs', 'rootless',
+  'userNamespaces', 'securityOptions', 'dataRoot', 'dataRootFreeBytes', 'loggingDriver', 'logOptions',
+  'daemonConfig', 'liveRestore', 'registryMirrors', 'insecureRegistries', 'exposedWithoutTls',
+  'exposedWithoutTlsEvidence', 'httpProxy', 'httpsProxy', 'noProxy', 'swarm', 'images', 'containers',
+  'containersRunning', 'warnings',
+];
+
+function ordered(facts: DockerFacts): DockerFacts {
+  const out: Record<string, unknown> = {};
+  for (const key of KEY_ORDER) if (facts[key] !== undefined) out[key] = facts[key];
+  return out as DockerFacts;
+}
+
+/** The probe's own deadline: a little inside the budget, so its reason wins over the generic one. */
+export function apiDeadlineMs(budgetMs: number): number {
+  return Math.max(50, budgetMs - Math.min(250, Math.round(budgetMs / 10)));
+}
+
+/** How long the clear-text check of 127.0.0.1:2375 may take. */
+const PLAIN_TCP_CHECK_MS = 200;
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>, deadline: Promise<DeadlineError>): Promise<Settled<T>> {
+  return Promise.race([
+    promise.then(
+      (value): Settled<T> => ({ ok: true, value }),
+      (error: unknown): Settled<T> => ({ ok: false, error }),
+    ),
+    deadline.then((error): Settled<T> => ({ ok: false, error })),
+  ]);
+}
+
+/**
+ * A private agent per probe, destroyed on the way out. docker-modem runs `util.inspect` over the
+ * request options (agent included) for its debug log even when that log is off: a one-line custom
+ * inspection keeps that cheap, and keeps the TLS material, which lives only in this agent, out of
+ * any `DEBUG=modem` output.
+ */
+function privateAgent<A extends http.Agent>(agent: A): A {
+  Object.defineProperty(agent, Symbol.for('nodejs.util.inspect.custom'), { value: () => '[mlready docker agent]' });
+  return agent;
+}
+
+function dockerOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: number): { options: Record<string, unknown>; agent?: http.Agent } {
+  // Every connection key is set explicitly: docker-modem fills unset ones from process.env.
+  const none = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined };
+  switch (transport.kind) {
+    case 'unix':
+    case 'npipe': {
+      const agent = privateAgent(new http.Agent({ keepAlive: false }));
+      return { options: { ...none, socketPath: transport.socketPath, protocol: 'http', timeout: timeoutMs, agent }, agent };
+    }
+    case 'tcp': {
+      const host = transport.hostname.includes(':') ? `[${transport.hostname}]` : transport.hostname;
+      if (!transport.tls) {
+        const agent = privateAgent(new http.Agent({ keepAlive: false }));
+        return { options: { ...none, host, port: transport.port, protocol: 'http', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
+      }
+      // The agent's options override the request's, so the TLS material and verification live here only.
+      const { ca, cert, key, verify } = transport.tls;
+      const agent = privateAgent(new https.Agent({ keepAlive: false, rejectUnauthorized: verify, ca, cert, key }));
+      return { options: { ...none, host, port: transport.port, protocol: 'https', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
+    }
+    case 'ssh':
+      return {
+        options: {
+          ...none,
+          host: transport.hostname,
+          port: transport.port,
+          protocol: 'ssh',
+          username: transport.username,
+          sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+          timeout: timeoutMs,
+        },
+      };
+  }
+}
+
+interface DaemonSide {
+  dockerd?: DockerdProcess;
+  reads: { system: ConfigRead; rootless: ConfigRead; explicit?: ConfigRead };
+  plain2375?: boolean;
+}
+
+/** Reads what the daemon's configuration says, in parallel with the API calls (local engines only). */
+async function daemonSide(ctx: ProbeContext, endpoint: Endpoint, signal: AbortSignal): Promise<DaemonSide> {
+  const { transport } = endpoint;
+  const candidates = configCandidates(ctx.fsRoot, ctx.env);
+  const checkPlain = !(transport.kind === 'tcp' && !transport.tls);
+  const dockerdP = findDockerds(path.join(ctx.fsRoot, 'proc')).then((all) => matchDockerd(all, transport, ctx.env));
+  const explicitP = dockerdP.then((p) => {
+    const file = p?.args.configFile;
+    if (!file) return undefined;
+    return readDaemonConfig(path.isAbsolute(file) ? path.join(ctx.fsRoot, file) : file);
+  });
+  const [dockerd, system, rootless, explicit, plain2375] = await Promise.all([
+    dockerdP,
+    readDaemonConfig(candidates.system),
+    readDaemonConfig(candidates.rootless),
+    explicitP,
+    checkPlain ? pingPlainTcp('127.0.0.1', 2375, PLAIN_TCP_CHECK_MS, signal) : Promise.resolve(undefined),
+  ]);
+  return {
+    ...(dockerd ? { dockerd } : {}),
+    reads: { system, rootless, ...(explicit ? { explicit } : {}) },
+    ...(plain2375 !== undefined ? { plain2375 } : {}),
+  };
+}
+
+/** Adds daemonConfig, logOptions and exposedWithoutTls to the facts of an engine that answered. */
+function applyDaemonSide(facts: DockerFacts, endpoint: Endpoint, side: DaemonSide | undefined): void {
+  let read: ConfigRead | undefined;
+  if (side && facts.engine === 'docker') {
+    read = side.reads.explicit ?? (facts.rootless ? side.reads.rootless : side.reads.system);
+    facts.daemonConfig = {
+      path: read.path,
+      status: read.status,
+      ...(read.status === 'unknown' ? { reason: read.reason } : {}),
+      ...(read.status === 'ok' && read.config.defaultUlimits ? { defaultUlimits: read.config.defaultUlimits } : {}),
+      ...(read.status === 'ok' && read.config.defaultShmSizeBytes !== undefined ? { defaultShmSizeBytes: read.config.defaultShmSizeBytes } : {}),
+      ...(read.status === 'ok' && read.config.hosts ? { hosts: read.config.hosts } : {}),
+    };
+    // An absent file means no log-opts beyond the command line's; an unreadable one means we cannot tell.
+    if (read.status === 'ok') facts.logOptions = { ...(read.config.logOpts ?? {}), ...(side.dockerd?.args.logOpts ?? {}) };
+    else if (read.status === 'absent') facts.logOptions = { ...(side.dockerd?.args.logOpts ?? {}) };
+  }
+  const exposure = decideExposure({
+    transport: endpoint.transport,
+    local: endpoint.facts.local,
+    ...(read ? { configRead: read } : {}),
+    ...(side?.dockerd && facts.engine === 'docker' ? { dockerd: side.dockerd } : {}),
+    plain2375: side?.plain2375,
+  });
+  if (exposure) {
+    facts.exposedWithoutTls = exposure.exposed;
+    facts.exposedWithoutTlsEvidence = exposure.evidence;
+  }
+}
+
+async function probe(ctx: ProbeContext): Promise<DockerFacts> {
+  const resolved = await resolveEndpoint(ctx.env);
+  if (!resolved.ok) return { status: 'unknown', reason: resolved.reason, ...(resolved.facts ? { endpoint: resolved.facts } : {}) };
+  const endpoint = resolved.endpoint;
+  const { transport } = endpoint;
+  ctx.progress(`asking the Docker engine at ${endpoint.facts.host}`);
+
+  const deadlineMs = apiDeadlineMs(ctx.timeoutMs);
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort();
+  if (ctx.signal.aborted) controller.abort();
+  else ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<DeadlineError>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(new DeadlineError(deadlineMs));
+      controller.abort();
+    }, deadlineMs);
+    timer.unref();
+  });
+
+  let agent: http.Agent | undefined;
+  try {
+    let docker: Docker;
+    try {
+      const made = dockerOptions(transport, ctx.env, deadlineMs);
+      agent = made.agent;
+      docker = new Docker(made.options as Docker.DockerOptions);
+    } catch (e) {
+      return { status: 'unknown', reason: `could not set up a Docker client for ${endpoint.facts.host}: ${errorMessage(e)}`, endpoint: endpoint.facts };
+    }
+    const ask = (method: 'info' | 'version') =>
+      (docker[method] as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: controller.signal });
+
+    const sideP = endpoint.facts.local && transport.kind !== 'npipe' ? settle(daemonSide(ctx, endpoint, controller.signal), deadline) : undefined;
+    const [info, version] = await Promise.all([settle(ask('info'), deadline), settle(ask('version'), deadline)]);
+
+    if (!info.ok) {
+      const failure = describeFailure(info.error, transport, endpoint.facts.source, 'GET /info');
+      return { status: failure.status, reason: failure.reason, endpoint: endpoint.facts };
+    }
+    if (typeof info.value !== 'object' || info.value === null || Buffer.isBuffer(info.value)) {
+      return { status: 'unknown', reason: `${endpoint.facts.host} answered GET /info with something that is not a JSON object: not a Docker API`, endpoint: endpoint.facts };
+    }
+    const versionDoc = version.ok && typeof version.value === 'object' && !Buffer.isBuffer(version.value) ? version.value : undefined;
+    const facts: DockerFacts = { status: 'available', endpoint: endpoint.facts, ...mapEngineFacts(info.value, versionDoc) };
+    if (!version.ok) facts.reason = `GET /version failed: ${describeFailure(version.error, transport, endpoint.facts.source, 'GET /version').reason}`;
+
+    const side = sideP ? await sideP : undefined;
+    applyDaemonSide(facts, endpoint, side?.ok ? side.value : undefined);
+    return ordered(facts);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onOuterAbort);
+    controller.abort(); // anything still in flight (a hung /version) goes now
+    agent?.destroy();
+  }
+}
+
+/** Facts about the Docker (or Podman) engine. Never throws. */
+export async function probeDocker(ctx: ProbeContext): Promise<DockerFacts> {
+  try {
+    return await probe(ctx);
+  } catch (e) {
+    return { status: 'unknown', reason: `internal error in the docker probe: ${errorMessage(e)}` };
+  }
+}

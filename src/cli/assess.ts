@@ -1,0 +1,150 @@
+/**
+ * `mlready assess`: facts (probed, or read with --facts) → rules → report → renderers → gate.
+ *
+ * Everything that can be wrong with the input (rules, config, facts file, baseline, profile) is found
+ * before anything is written; reports are rendered in memory and then written atomically, so a run
+ * that fails leaves no half-written files behind.
+ */
+import path from 'node:path';
+import type { Target } from '../facts/collect.js';
+import type { Facts } from '../facts/schema.js';
+import type { Report } from '../report/schema.js';
+import type { FailOn } from '../rules/score.js';
+import { EXIT, InputError } from './errors.js';
+import { stderrProgress } from './progress.js';
+import { writeFilesAtomically } from '../util/write.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'junit', 'sarif', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface AssessOptions {
+  target: Target[];
+  timeout: number;
+  profile?: string;
+  rules: string[];
+  facts?: string;
+  format: ReportFormat;
+  output?: string;
+  report: { format: ReportFormat; file: string }[];
+  failUnder?: number;
+  failOn: FailOn;
+  strict?: boolean;
+  minCoverage?: number;
+  baseline?: string;
+  config?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+function failingKey(f: { ruleId: string; scope?: string; location?: { file: string } }): string {
+  return `${f.ruleId}\0${f.location?.file ?? ''}`;
+}
+
+async function loadBaseline(file: string): Promise<Set<string>> {
+  const [{ parseJsonFile, checkSchemaVersion }, { REPORT_SCHEMA_VERSION }] = await Promise.all([
+    import('../facts/load.js'),
+    import('../report/version.js'),
+  ]);
+  const doc = parseJsonFile(file, 'the baseline report') as Partial<Report> | null;
+  if (!doc || typeof doc !== 'object' || !Array.isArray(doc.findings)) {
+    throw new InputError('not an mlready JSON report (no findings array); create one with --format json', { file });
+  }
+  checkSchemaVersion(doc.schemaVersion, REPORT_SCHEMA_VERSION, 'baseline report', file);
+  return new Set(doc.findings.filter((f) => f.outcome === 'fail').map(failingKey));
+}
+
+export async function assessCommand(opts: AssessOptions): Promise<number> {
+  const cwd = process.cwd();
+  const progress = stderrProgress();
+
+  // Facts first: probing is I/O-bound, so rules load and compile while the probes wait.
+  const factsPromise: Promise<Facts> = opts.facts
+    ? import('../facts/load.js').then((m) => m.loadFactsFile(opts.facts!))
+    : import('../facts/collect.js').then((m) => m.collectFacts({ targets: opts.target, timeoutMs: opts.timeout, progress: progress.update }));
+  factsPromise.catch(() => {}); // handled below; avoid an unhandled rejection while rules load
+
+  const [{ loadConfig }, { loadRuleSet }, { chooseProfile }, { evaluateRules }, { buildReport }] = await Promise.all([
+    import('../config/load.js'),
+    import('../rules/load.js'),
+    import('../rules/profiles.js'),
+    import('../rules/engine.js'),
+    import('../report/build.js'),
+  ]);
+  const config = await loadConfig(opts.config, cwd);
+  const packs = [...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))];
+  const ruleSet = loadRuleSet({ builtin: true, packs });
+  const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+
+  const facts = await factsPromise;
+  progress.done();
+  const choice = chooseProfile(facts, ruleSet.profiles, {
+    ...(opts.profile ? { flag: opts.profile } : {}),
+    ...(config.doc.profile ? { config: config.doc.profile } : {}),
+    ...(config.file ? { configFile: config.file } : {}),
+  });
+
+  const evaluation = evaluateRules(ruleSet.rules, { facts, profile: choice.profile, config: config.doc });
+  if (baseline) for (const f of evaluation.findings) if (f.outcome === 'fail' && baseline.has(failingKey(f))) f.baseline = true;
+
+  const rel = (p: string) => path.relative(cwd, path.resolve(cwd, p)) || p;
+  const report = buildReport({
+    kind: 'assess',
+    evaluation,
+    profile: choice.profile,
+    profileSource: choice.source,
+    profileWhy: choice.why,
+    gate: {
+      failOn: opts.failOn,
+      ...(opts.failUnder !== undefined ? { failUnder: opts.failUnder } : {}),
+      ...(opts.minCoverage !== undefined ? { minCoverage: opts.minCoverage } : {}),
+      strict: opts.strict ?? false,
+    },
+    inputs: {
+      ...(opts.facts ? { facts: rel(opts.facts) } : {}),
+      ...(config.file ? { config: rel(config.file) } : {}),
+      ...(opts.baseline ? { baseline: rel(opts.baseline) } : {}),
+      rulePacks: packs.map(rel),
+    },
+    facts,
+    ...(opts.baseline ? { baselineFile: rel(opts.baseline) } : {}),
+  });
+
+  await emitReport(report, opts, { environmentUri: report.inputs.facts ?? report.inputs.spec ?? report.inputs.config ?? 'mlready.config.yaml' });
+  return report.gate.passed ? EXIT.ok : EXIT.gateFailed;
+}
+
+/** Renders every requested format in memory, then writes files atomically and stdout last. */
+export async function emitReport(
+  report: Report,
+  opts: Pick<AssessOptions, 'format' | 'output' | 'report' | 'color' | 'verbose'>,
+  sarif: { environmentUri: string },
+): Promise<void> {
+  const { renderText, wantsColor } = await import('../report/text.js');
+  const formats = await import('../report/formats.js');
+  const render = (format: ReportFormat, toTerminal: boolean): string => {
+    switch (format) {
+      case 'text':
+        return renderText(report, { color: toTerminal && wantsColor(process.stdout, process.env, opts.color), verbose: opts.verbose ?? false });
+      case 'json':
+        return formats.renderJson(report);
+      case 'junit':
+        return formats.renderJunit(report);
+      case 'sarif':
+        return formats.renderSarif(report, sarif);
+      case 'markdown':
+        return formats.renderMarkdown(report);
+    }
+  };
+  const files = opts.report.map((r) => ({ file: r.file, content: render(r.format, false) }));
+  if (opts.output) files.push({ file: opts.output, content: render(opts.format, false) });
+  const stdout = opts.output ? undefined : render(opts.format, true);
+  await writeFilesAtomically(files);
+
+  const github = process.env.GITHUB_ACTIONS === 'true' ? formats.renderGithubAnnotations(report) : '';
+  if (stdout !== undefined) process.stdout.write(stdout);
+  if (github) {
+    // Workflow commands are read from the job log; keep stdout parseable when it holds a machine format.
+    const machineOnStdout = stdout !== undefined && opts.format !== 'text' && opts.format !== 'markdown';
+    (machineOnStdout ? process.stderr : process.stdout).write(github);
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Evaluates compiled rules over a facts document. Pure: no I/O, no probing.
+ *
+ * Order of decisions for each rule:
+ *   disabled in the config → skipped; not in the profile → skipped; reads `workload` without a spec →
+ *   skipped; reads a section of a target that was not probed → skipped; reads a section whose status is
+ *   `unknown` → unknown (that section's reason); `when` false → skipped; `check` true → pass, false →
+ *   fail; a fact the source did not report → unknown ("… not reported"); then waivers turn a fail or an
+ *   unknown into waived.
+ */
+import Handlebars from 'handlebars';
+import type { Facts } from '../facts/schema.js';
+import { formatBytes } from '../util/quantity.js';
+import { displayPath, type LoadedProfile, type LoadedRule } from './load.js';
+import { evaluationMessage, fromCel, toCel, type Reference } from './cel.js';
+import type { ConfigDoc, SeverityName, WaiverDoc } from './schema.js';
+
+export type Outcome = 'pass' | 'fail' | 'unknown' | 'waived' | 'skipped';
+
+export interface Finding {
+  ruleId: string;
+  title: string;
+  category: string;
+  severity: SeverityName;
+  weight: number;
+  outcome: Outcome;
+  /** What was found, for fail/waived (the rule's message) and unknown (the reason). */
+  message?: string;
+  /** Why the outcome is unknown, skipped or waived. */
+  reason?: string;
+  rationale: string;
+  remediation: string;
+  references: string[];
+  /** What the finding is about: the host name for environment rules, a file for artifact rules. */
+  scope?: string;
+  location?: { file: string; line?: number };
+  waiver?: { reason: string; expires?: string };
+  /** Present in the baseline report: does not fail the gate. */
+  baseline?: boolean;
+  source: { file: string; line?: number; pack: string };
+}
+
+export interface EvaluationInput {
+  facts: Facts;
+  profile: LoadedProfile;
+  workload?: Record<string, unknown>;
+  config?: Pick<ConfigDoc, 'rules' | 'waivers'>;
+  /** Today, for waiver expiry (tests pass a fixed date). */
+  today?: string;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  expiredWaivers: WaiverDoc[];
+}
+
+/** Which target produced a section of the facts document. */
+function targetsOf(path: readonly string[]): string[] {
+  const [a, b] = path;
+  if (a === 'runtime' && b === 'docker') return ['docker'];
+  if (a === 'storage' && b === 'dockerDataRoot') return ['local', 'docker'];
+  if (a === 'cluster' && b === 'kubernetes') return ['k8s'];
+  if (a === 'cluster' && b === 'swarm') return ['swarm'];
+  if (a === 'host' || a === 'gpu' || a === 'storage' || a === 'network') return ['local'];
+  return [];
+}
+
+type Json = Record<string, unknown>;
+
+/** The first `status: unknown` section along a path, if any: where it is and its reason. */
+function unknownAlong(facts: Json, path: readonly string[]): { at: string; reason: string } | undefined {
+  let node: unknown = facts;
+  for (let i = 0; i <= path.length; i++) {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    const obj = node as Json;
+    if (obj.status === 'unknown') {
+      return { at: displayPath(path.slice(0, i)), reason: typeof obj.reason === 'string' ? obj.reason : 'could not be read' };
+    }
+    if (i < path.length) node = obj[path[i]!];
+  }
+  return undefined;
+}
+
+/** The first fact on a path that is not in the document ("gpu.devices[1].eccEnabled"), following arrays. */
+function firstMissing(value: unknown, path: readonly string[], prefix: string): string | undefined {
+  if (path.length === 0) return undefined;
+  const [segment, ...rest] = path as [string, ...string[]];
+  if (segment === '[]') {
+    if (!Array.isArray(value)) return undefined;
+    for (let i = 0; i < value.length; i++) {
+      const missing = firstMissing(value[i], rest, `${prefix}[${i}]`);
+      if (missing) return missing;
+    }
+    return undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const here = prefix ? `${prefix}.${segment}` : segment;
+  if (!(segment in (value as Json))) return here;
+  return firstMissing((value as Json)[segment], rest, here);
+}
+
+const handlebars = Handlebars.create();
+handlebars.registerHelper('bytes', (v: unknown) => (typeof v === 'number' ? formatBytes(v) : String(v ?? '')));
+handlebars.registerHelper('join', (v: unknown, sep: unknown) =>
+  Array.isArray(v) ? v.map(String).join(typeof sep === 'string' ? sep : ', ') : String(v ?? ''),
+);
+handlebars.registerHelper('json', (v: unknown) => JSON.stringify(v));
+handlebars.registerHelper('count', (v: unknown) => (Array.isArray(v) ? v.length : 0));
+const templates = new Map<string, HandlebarsTemplateDelegate>();
+
+export function renderMessage(template: string, data: Record<string, unknown>): string {
+  let fn = templates.get(template);
+  if (!fn) {
+    fn = handlebars.compile(template, { noEscape: true, strict: false });
+    templates.set(template, fn);
+  }
+  return fn(data).replace(/\s+/g, ' ').trim();
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(value);
+}
+
+function selectedByProfile(rule: LoadedRule, profile: LoadedProfile): boolean {
+  if (profile.enable.includes(rule.id)) return true;
+  if (profile.disable.includes(rule.id)) return false;
+  return rule.profiles.includes('*') || rule.profiles.includes(profile.name);
+}
+
+function baseFinding(rule: LoadedRule, severity: SeverityName, scope: string | undefined): Omit<Finding, 'outcome'> {
+  return {
+    ruleId: rule.id,
+    title: rule.title,
+    category: rule.category,
+    severity,
+    weight: rule.weight,
+    rationale: rule.rationale,
+    remediation: rule.remediation,
+    references: rule.references,
+    ...(scope ? { scope } : {}),
+    source: { file: rule.source.file, line: rule.source.lines.check ?? rule.source.lines.id, pack: rule.source.pack },
+  };
+}
+
+/** Prepared once per facts document: CEL values and the context handed to expressions. */
+export interface PreparedContext {
+  facts: Json;
+  targets: Set<string>;
+  cel: Record<string, unknown>;
+  plain: Record<string, unknown>;
+  profile: LoadedProfile;
+  hasWorkload: boolean;
+}
+
+export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' | 'workload'>): PreparedContext {
+  const profileValue = { name: input.profile.name, gpu: input.profile.gpu, ...input.profile.thresholds };
+  const plain: Record<string, unknown> = { facts: input.facts, profile: profileValue };
+  if (input.workload) plain.workload = input.workload;
+  const cel: Record<string, unknown> = { facts: toCel(input.facts), profile: toCel(profileValue) };
+  cel.workload = input.workload ? toCel(input.workload) : null;
+  return {
+    facts: input.facts as unknown as Json,
+    targets: new Set(input.facts.targets),
+    cel,
+    plain,
+    profile: input.profile,
+    hasWorkload: input.workload !== undefined,
+  };
+}
+
+/** One rule, before config overrides and waivers. */
+export function evaluateRule(
+  rule: LoadedRule,
+  ctx: PreparedContext,
+  severity: SeverityName = rule.severity,
+): Finding {
+  const scope = typeof (ctx.facts.host as Json | undefined)?.hostname === 'string' ? ((ctx.facts.host as Json).hostname as string) : undefined;
+  const base = baseFinding(rule, severity, scope);
+  const skipped = (reason: string): Finding => ({ ...base, outcome: 'skipped', reason });
+  const unknown = (reason: string): Finding => ({ ...base, outcome: 'unknown', reason, message: reason });
+
+  if (!selectedByProfile(rule, ctx.profile)) return skipped(`not part of the ${ctx.profile.name} profile`);
+  if (!ctx.hasWorkload && rule.refs.some((r) => r.root === 'workload')) return skipped('needs a workload spec (--spec)');
+  for (const ref of rule.refs) {
+    if (ref.root !== 'facts') continue;
+    const missing = targetsOf(ref.path).find((t) => !ctx.targets.has(t));
+    if (missing) return skipped(`target "${missing}" was not probed`);
+  }
+
+  const factsRefs = (refs: Reference[]) => refs.filter((r) => r.root === 'facts');
+  const unknownIn = (refs: Reference[]): string | undefined => {
+    for (const ref of factsRefs(refs)) {
+      const found = unknownAlong(ctx.facts, ref.path);
+      if (found) return found.at ? `${found.at}: ${found.reason}` : found.reason;
+    }
+    return undefined;
+  };
+  const run = (expr: NonNullable<LoadedRule['whenExpr']>, key: string): { value?: unknown; error?: Finding } => {
+    try {
+      return { value: expr.evaluate(ctx.cel) };
+    } catch (e) {
+      const missing = factsRefs(expr.refs)
+        .map((r) => firstMissing(ctx.facts, r.path, ''))
+        .find(Boolean);
+      if (missing) return { error: unknown(`facts.${missing} was not reported`) };
+      return { error: unknown(`rule error in ${key}: ${evaluationMessage(e)}`) };
+    }
+  };
+
+  if (rule.whenExpr) {
+    const reason = unknownIn(rule.whenExpr.refs);
+    if (reason) return unknown(reason);
+    const { value, error } = run(rule.whenExpr, 'when');
+    if (error) return error;
+    if (value !== true) {
+      if (value === false) return skipped('precondition (when) is false');
+      return unknown(`rule error in when: expected a bool, got ${typeof fromCel(value)}`);
+    }
+  }
+  const reason = unknownIn(rule.checkExpr.refs);
+  if (reason) return unknown(reason);
+  const { value, error } = run(rule.checkExpr, 'check');
+  if (error) return error;
+  if (value === true) return { ...base, outcome: 'pass' };
+  if (value !== false) return unknown(`rule error in check: expected a bool, got ${typeof fromCel(value)}`);
+
+  let details: unknown;
+  if (rule.detailsExpr) {
+    try {
+      details = fromCel(rule.detailsExpr.evaluate(ctx.cel));
+    } catch {
+      details = undefined;
+    }
+  }
+  let message: string;
+  try {
+    message = renderMessage(rule.message, { ...ctx.plain, details });
+  } catch (e) {
+    message = `${rule.title} (message template error: ${evaluationMessage(e)})`;
+  }
+  return { ...base, outcome: 'fail', message };
+}
+
+/** All rules: config overrides, evaluation, waivers. */
+export function evaluateRules(rules: LoadedRule[], input: EvaluationInput): Evaluation {
+  const ctx = prepareContext(input);
+  const overrides = input.config?.rules ?? {};
+  const today = input.today ?? new Date().toISOString().slice(0, 10);
+  const waivers = input.config?.waivers ?? [];
+  const expiredWaivers = waivers.filter((w) => w.expires !== undefined && w.expires < today);
+  const active = waivers.filter((w) => !expiredWaivers.includes(w));
+
+  const findings = rules.map((rule) => {
+    const override = overrides[rule.id];
+    const severity = override?.severity ?? rule.severity;
+    if (override?.enabled === false) {
+      return { ...baseFinding(rule, severity, undefined), outcome: 'skipped' as const, reason: 'disabled in the configuration' };
+    }
+    const finding = evaluateRule(rule, ctx, severity);
+    if (finding.outcome === 'fail' || finding.outcome === 'unknown') {
+      const target = finding.location?.file ?? finding.scope ?? '';
+      const waiver = active.find((w) => w.rule === rule.id && (w.scope === undefined || globMatch(w.scope, target)));
+      if (waiver) {
+        return {
+          ...finding,
+          outcome: 'waived' as const,
+          reason: `waived: ${waiver.reason}${waiver.expires ? ` (until ${waiver.expires})` : ''}`,
+          waiver: { reason: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) },
+        };
+      }
+    }
+    return finding;
+  });
+  return { findings, expiredWaivers };
+}

@@ -1,0 +1,295 @@
+/**
+ * Loading rule packs and profiles: parse (YAML with positions), validate against the schema, compile
+ * CEL once, check every fact path against the facts schema, refuse duplicate ids. Any problem is one
+ * InputError naming the file and line; nothing is evaluated.
+ *
+ * A pack is a directory: one rule per `*.yaml` file anywhere below it, except `profiles/` (profiles)
+ * and `fixtures/` (facts documents the rule tests start from). The built-in pack is `rules/`; the
+ * build turns it into `dist/builtin-rules.json` so that `assess` does not parse YAML at all.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../cli/errors.js';
+import { quantityBytes } from '../util/quantity.js';
+import { parseYaml, type YamlSource } from '../util/yaml-source.js';
+import { validateOrThrow } from '../util/validate.js';
+import { CelCompileError, compileExpression, type CompiledExpression, type Reference } from './cel.js';
+import type { ProfileDoc, RuleDoc } from './schema.js';
+import { packageRoot, readPackageJson } from '../util/package-root.js';
+import { factsSchemaHasPath } from './schema-paths.js';
+
+export interface RuleSource {
+  file: string;
+  /** Lines of the rule's keys, for error messages and SARIF. */
+  lines: Partial<Record<'id' | 'when' | 'check' | 'details' | 'message', number>>;
+  pack: string;
+}
+
+/** A rule as stored (built-in bundle) — the document minus its tests, plus where it came from. */
+export interface StoredRule extends Omit<RuleDoc, 'tests'> {
+  source: RuleSource;
+}
+
+export interface LoadedRule extends StoredRule {
+  appliesTo: 'environment' | 'artifact';
+  tests?: RuleDoc['tests'];
+  whenExpr?: CompiledExpression;
+  checkExpr: CompiledExpression;
+  detailsExpr?: CompiledExpression;
+  /** Every path the rule's expressions read. */
+  refs: Reference[];
+}
+
+export interface LoadedProfile {
+  name: string;
+  description: string;
+  gpu: 'required' | 'optional' | 'none';
+  thresholds: Record<string, number | string | boolean>;
+  disable: string[];
+  enable: string[];
+  file: string;
+}
+
+export interface RuleSet {
+  rules: LoadedRule[];
+  profiles: Map<string, LoadedProfile>;
+  /** Directories the rules came from, for fixtures lookup. */
+  packs: { name: string; dir: string }[];
+}
+
+/** The shape of dist/builtin-rules.json. */
+export interface BuiltinBundle {
+  rules: StoredRule[];
+  profiles: LoadedProfile[];
+}
+
+// ---------------------------------------------------------------- files
+
+function listYaml(dir: string, skip: Set<string>): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (!skip.has(path.relative(dir, full).split(path.sep)[0]!)) walk(full);
+      } else if (/\.ya?ml$/.test(entry.name) && entry.name !== 'pack.yaml') out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function readSource(file: string): YamlSource {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
+  }
+  return parseYaml(file, text);
+}
+
+// The published JSON Schemas (generated from src/rules/schema.ts) validate at run time, so TypeBox
+// never loads outside the build.
+const schemaCache = new Map<string, object>();
+function publishedSchema(name: 'rules' | 'profile'): object {
+  let s = schemaCache.get(name);
+  if (!s) schemaCache.set(name, (s = readPackageJson<object>('schemas', `${name}.schema.json`)));
+  return s;
+}
+
+// ---------------------------------------------------------------- profiles
+
+export function normalizeProfile(doc: ProfileDoc, file: string, source?: YamlSource): LoadedProfile {
+  const thresholds: LoadedProfile['thresholds'] = {};
+  for (const [key, value] of Object.entries(doc.thresholds)) {
+    if (key.endsWith('Bytes') && typeof value === 'string') {
+      try {
+        thresholds[key] = quantityBytes(value);
+      } catch (e) {
+        throw new InputError((e as Error).message, { file, line: source?.lineOf(['thresholds', key]), path: `thresholds.${key}` });
+      }
+    } else thresholds[key] = value;
+  }
+  return {
+    name: doc.name,
+    description: doc.description,
+    gpu: doc.gpu ?? 'optional',
+    thresholds,
+    disable: doc.disable ?? [],
+    enable: doc.enable ?? [],
+    file,
+  };
+}
+
+export function loadProfileFile(file: string): LoadedProfile {
+  const source = readSource(file);
+  validateOrThrow(publishedSchema('profile'), source.value, source, 'profile');
+  return normalizeProfile(source.value as ProfileDoc, file, source);
+}
+
+// ---------------------------------------------------------------- rules
+
+/** Reads one rule file: schema-valid, with its key lines. */
+export function readRuleFile(file: string, pack: string): { doc: RuleDoc; source: RuleSource } {
+  const yaml = readSource(file);
+  validateOrThrow(publishedSchema('rules'), yaml.value, yaml, 'rule');
+  const doc = yaml.value as RuleDoc;
+  const lines: RuleSource['lines'] = {};
+  for (const key of ['id', 'when', 'check', 'details', 'message'] as const) {
+    const line = yaml.lineOf([key]);
+    if (line !== undefined && key in doc) lines[key] = line;
+  }
+  return { doc, source: { file, lines, pack } };
+}
+
+/**
+ * Compiles a stored rule: CEL once, fact paths checked against the facts schema and profile keys
+ * against the known profiles' thresholds.
+ */
+export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, knownProfileKeys: Set<string>): LoadedRule {
+  const compile = (key: 'when' | 'check' | 'details'): CompiledExpression | undefined => {
+    const text = rule[key];
+    if (text === undefined) return undefined;
+    try {
+      return compileExpression(text);
+    } catch (e) {
+      const message = e instanceof CelCompileError ? e.message : (e as Error).message;
+      throw new InputError(`${rule.id}: ${key}: CEL error: ${message}`, { file: rule.source.file, line: rule.source.lines[key] });
+    }
+  };
+  const whenExpr = compile('when');
+  const checkExpr = compile('check')!;
+  const detailsExpr = compile('details');
+  const refs: Reference[] = [];
+  for (const [key, expr] of [['when', whenExpr], ['check', checkExpr], ['details', detailsExpr]] as const) {
+    if (!expr) continue;
+    for (const ref of expr.refs) {
+      if (ref.root === 'facts' && !factsSchemaHasPath(ref.path)) {
+        throw new InputError(`${rule.id}: ${key}: facts.${displayPath(ref.path)} is not in the facts schema (schemas/facts.schema.json)`, {
+          file: rule.source.file,
+          line: rule.source.lines[key],
+        });
+      }
+      if (ref.root === 'profile' && ref.path.length > 0 && !knownProfileKeys.has(ref.path[0]!)) {
+        throw new InputError(
+          `${rule.id}: ${key}: profile.${ref.path[0]} is not a threshold of any profile (known: ${[...knownProfileKeys].sort().join(', ')})`,
+          { file: rule.source.file, line: rule.source.lines[key] },
+        );
+      }
+      refs.push(ref);
+    }
+  }
+  return {
+    ...rule,
+    appliesTo: rule.appliesTo ?? 'environment',
+    ...(whenExpr ? { whenExpr } : {}),
+    checkExpr,
+    ...(detailsExpr ? { detailsExpr } : {}),
+    refs,
+  };
+}
+
+export function displayPath(path: readonly string[]): string {
+  return path.map((s, i) => (s === '[]' ? '[]' : i === 0 ? s : `.${s}`)).join('');
+}
+
+function profileKeys(profiles: Iterable<LoadedProfile>): Set<string> {
+  const keys = new Set<string>(['name', 'gpu']);
+  for (const p of profiles) for (const k of Object.keys(p.thresholds)) keys.add(k);
+  return keys;
+}
+
+/** Reads a pack directory's rule files and profiles (uncompiled). */
+export function readPack(dir: string): { name: string; rules: (StoredRule & { tests?: RuleDoc['tests'] })[]; profiles: LoadedProfile[] } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError('rule pack directory not found', { file: dir });
+  const name = path.basename(path.resolve(dir));
+  const rules = listYaml(dir, new Set(['profiles', 'fixtures', 'node_modules'])).map((file) => {
+    const { doc, source } = readRuleFile(file, name);
+    return { ...doc, source };
+  });
+  const profilesDir = path.join(dir, 'profiles');
+  const profiles = existsSync(profilesDir) ? listYaml(profilesDir, new Set()).map(loadProfileFile) : [];
+  return { name, rules, profiles };
+}
+
+export const BUILTIN_DIR = () => path.join(packageRoot(), 'rules');
+const BUNDLE_FILE = () => path.join(packageRoot(), 'dist', 'builtin-rules.json');
+
+/** The built-in pack: the build's JSON bundle when present (fast), else the YAML sources. */
+function readBuiltin(): { rules: StoredRule[]; profiles: LoadedProfile[] } {
+  const bundle = BUNDLE_FILE();
+  if (existsSync(bundle)) return JSON.parse(readFileSync(bundle, 'utf8')) as BuiltinBundle;
+  const pack = readPack(BUILTIN_DIR());
+  return { rules: pack.rules, profiles: pack.profiles };
+}
+
+export interface LoadOptions {
+  builtin?: boolean;
+  /** Extra pack directories (`--rules DIR`, `rulePacks` in the config). */
+  packs?: string[];
+  /** Keep each rule's tests (rules check, the RuleTester). */
+  withTests?: boolean;
+}
+
+export function loadRuleSet(options: LoadOptions = {}): RuleSet {
+  const stored: (StoredRule & { tests?: RuleDoc['tests'] })[] = [];
+  const profiles = new Map<string, LoadedProfile>();
+  const packs: RuleSet['packs'] = [];
+  const addProfiles = (list: LoadedProfile[]) => {
+    for (const p of list) {
+      const existing = profiles.get(p.name);
+      if (existing && existing.file !== p.file) {
+        throw new InputError(`duplicate profile "${p.name}" (also in ${existing.file})`, { file: p.file });
+      }
+      profiles.set(p.name, p);
+    }
+  };
+  if (options.builtin !== false) {
+    if (options.withTests) {
+      const pack = readPack(BUILTIN_DIR());
+      stored.push(...pack.rules);
+      addProfiles(pack.profiles);
+    } else {
+      const b = readBuiltin();
+      stored.push(...b.rules);
+      addProfiles(b.profiles);
+    }
+    packs.push({ name: 'builtin', dir: BUILTIN_DIR() });
+  }
+  for (const dir of options.packs ?? []) {
+    const pack = readPack(dir);
+    stored.push(...pack.rules);
+    addProfiles(pack.profiles);
+    packs.push({ name: pack.name, dir: path.resolve(dir) });
+  }
+  const seen = new Map<string, string>();
+  for (const r of stored) {
+    const other = seen.get(r.id);
+    if (other) throw new InputError(`duplicate rule id ${r.id} (also in ${other})`, { file: r.source.file, line: r.source.lines.id });
+    seen.set(r.id, r.source.file);
+  }
+  const keys = profileKeys(profiles.values());
+  const rules = stored.map((r) => {
+    const compiled = compileRule(r, keys);
+    if (!options.withTests) delete compiled.tests;
+    return compiled;
+  });
+  return { rules, profiles, packs };
+}
+
+/** For the build: the built-in pack validated and stripped of tests. */
+export function builtinBundle(): BuiltinBundle {
+  const set = loadRuleSet({ builtin: true, withTests: true });
+  const rules = set.rules.map((r) => {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { tests, whenExpr, checkExpr, detailsExpr, refs, appliesTo, source, ...stored } = r;
+    return {
+      ...stored,
+      ...(appliesTo !== 'environment' ? { appliesTo } : {}),
+      source: { ...source, file: path.relative(packageRoot(), source.file) },
+    } as StoredRule;
+  });
+  const profiles = [...set.profiles.values()].map((p) => ({ ...p, file: path.relative(packageRoot(), p.file) }));
+  return { rules, profiles };
+}
