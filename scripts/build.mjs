@@ -3,10 +3,10 @@
  * Bundles src/ into dist/ with esbuild: ESM, code-split so each command loads only what it needs.
  *
  * Start-up cost is a feature (see ARCHITECTURE.md): dockerode eagerly requires its BuildKit session
- * support (gRPC + protobuf) and docker-modem eagerly requires ssh2, neither of which mlready uses
- * unless DOCKER_HOST is an ssh:// URL. The `lazy-requires` plugin defers those two requires to first
- * use and leaves them out of the bundle (they load from node_modules when needed). The build fails
- * loudly if a dependency update moves the lines it rewrites.
+ * support (gRPC + protobuf), its build-context packer (tar-fs, dockerignore), and docker-modem eagerly
+ * requires ssh2 — none of which a probe uses (ssh2 only for ssh:// DOCKER_HOST). The `lazy-requires`
+ * plugin defers those requires to first use and leaves them out of the bundle (they load from
+ * node_modules when needed). The build fails loudly if a dependency update moves the lines it rewrites.
  */
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,15 +19,24 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const LAZY = [
   {
     file: /dockerode[\\/]lib[\\/]docker\.js$/,
-    from: "withSession = require('./session'),",
-    to: "withSession = function () { return require('dockerode/lib/session').apply(this, arguments); },",
-    external: 'dockerode/lib/session',
+    edits: [
+      ["withSession = require('./session'),", "withSession = function () { return require('dockerode/lib/session').apply(this, arguments); },"],
+      ["var buildkit = require('./buildkit');", "var buildkit = require('dockerode/lib/buildkit');"],
+    ],
+    external: ['dockerode/lib/session', 'dockerode/lib/buildkit'],
+  },
+  {
+    file: /dockerode[\\/]lib[\\/]util\.js$/,
+    edits: [
+      ["var DockerIgnore = require('@balena/dockerignore');", "var DockerIgnore = function () { return require('@balena/dockerignore').apply(this, arguments); };"],
+      ["var tar = require('tar-fs');", "var tar = { pack: function () { var t = require('tar-fs'); return t.pack.apply(t, arguments); } };"],
+    ],
+    external: ['@balena/dockerignore', 'tar-fs'],
   },
   {
     file: /docker-modem[\\/]lib[\\/]modem\.js$/,
-    from: "ssh = require('./ssh'),",
-    to: "ssh = function () { return require('docker-modem/lib/ssh').apply(this, arguments); },",
-    external: 'docker-modem/lib/ssh',
+    edits: [["ssh = require('./ssh'),", "ssh = function () { return require('docker-modem/lib/ssh').apply(this, arguments); },"]],
+    external: ['docker-modem/lib/ssh'],
   },
 ];
 
@@ -36,11 +45,12 @@ const lazyRequires = {
   setup(b) {
     for (const rule of LAZY) {
       b.onLoad({ filter: rule.file }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (!source.includes(rule.from)) {
-          throw new Error(`lazy-requires: "${rule.from}" not found in ${args.path}; update scripts/build.mjs`);
+        let source = readFileSync(args.path, 'utf8');
+        for (const [from, to] of rule.edits) {
+          if (!source.includes(from)) throw new Error(`lazy-requires: "${from}" not found in ${args.path}; update scripts/build.mjs`);
+          source = source.replace(from, to);
         }
-        return { contents: source.replace(rule.from, rule.to), loader: 'js' };
+        return { contents: source, loader: 'js' };
       });
     }
   },
@@ -70,7 +80,7 @@ export async function buildAll({ quiet = false } = {}) {
     sourcesContent: false,
     legalComments: 'none',
     define: { __MLREADY_VERSION__: JSON.stringify(pkg.version) },
-    external: ['*.node', 'cpu-features', ...LAZY.map((l) => l.external)],
+    external: ['*.node', 'cpu-features', ...LAZY.flatMap((l) => l.external)],
     plugins: [lazyRequires],
     banner: { js: banner },
     metafile: true,

@@ -207,14 +207,25 @@ async function listen(server: net.Server, socket: string): Promise<void> {
   });
 }
 
-async function close(server: net.Server | http.Server): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
+/** Remembers a server's connections so that close() can end them (a hung client must not hold it). */
+function tracked<S extends net.Server>(server: S): S {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  (server as S & { destroyConnections?: () => void }).destroyConnections = () => sockets.forEach((s) => s.destroy());
+  return server;
+}
+
+async function close(server: net.Server): Promise<void> {
+  (server as net.Server & { destroyConnections?: () => void }).destroyConnections?.();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** An HTTP server on a unix socket answering GET paths with JSON. */
 function fakeEngine(routes: Record<string, { status?: number; body: unknown; headers?: Record<string, string> }>): http.Server {
-  return http.createServer((req, res) => {
+  return tracked(http.createServer((req, res) => {
     const route = routes[(req.url ?? '').replace(/^\/v[\d.]+/, '').split('?')[0]!];
     if (!route) {
       res.writeHead(404, { 'Content-Type': 'application/json' });
@@ -224,12 +235,12 @@ function fakeEngine(routes: Record<string, { status?: number; body: unknown; hea
     const body = typeof route.body === 'string' ? route.body : JSON.stringify(route.body);
     res.writeHead(route.status ?? 200, { 'Content-Type': 'application/json', ...route.headers });
     res.end(body);
-  });
+  }));
 }
 
 describe('docker probe against missing, broken and fake engines', () => {
   const dirs: string[] = [];
-  const servers: (net.Server | http.Server)[] = [];
+  const servers: net.Server[] = [];
   const temp = () => {
     const t = tempSocket();
     dirs.push(t.dir);
@@ -256,11 +267,14 @@ describe('docker probe against missing, broken and fake engines', () => {
   test('a socket that accepts and never answers: unknown within the budget, no handle left behind', async () => {
     const { socket } = temp();
     const open = new Set<net.Socket>();
-    const server = net.createServer((s) => {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => {});
-    });
+    const server = tracked(
+      net.createServer((s) => {
+        open.add(s);
+        s.resume(); // read (and ignore) the request, so that the client's close is seen
+        s.on('close', () => open.delete(s));
+        s.on('error', () => {});
+      }),
+    );
     servers.push(server);
     await listen(server, socket);
 
@@ -384,7 +398,7 @@ describe('docker probe against missing, broken and fake engines', () => {
 
   test('permission denied on the socket: unavailable, saying how to fix it', async () => {
     const { dir, socket } = temp();
-    const server = net.createServer((s) => s.destroy());
+    const server = tracked(net.createServer((s) => s.destroy()));
     servers.push(server);
     await listen(server, socket);
     const expected = {

@@ -209,9 +209,11 @@ describe('exposedWithoutTls', () => {
   });
 
   test('pingPlainTcp: OK from a clear-text /_ping, false from anything else, within its time', async () => {
+    const sockets = new Set<net.Socket>();
     const serve = (answer: ((s: net.Socket) => void) | null) =>
       new Promise<net.Server>((resolve) => {
         const server = net.createServer((s) => {
+          sockets.add(s);
           s.on('error', () => {});
           answer?.(s);
         });
@@ -228,10 +230,8 @@ describe('exposedWithoutTls', () => {
       expect(await pingPlainTcp('127.0.0.1', port(silent), 200)).toBe(false);
       expect(performance.now() - started).toBeLessThan(400);
     } finally {
-      for (const s of [docker, other, silent]) {
-        s.closeAllConnections?.();
-        s.close();
-      }
+      for (const s of sockets) s.destroy();
+      for (const s of [docker, other, silent]) s.close();
     }
   });
 });

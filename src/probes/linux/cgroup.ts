@@ -50,10 +50,10 @@ function chain(mount: Mount, cgroupPath: string): string[] {
   // Otherwise the mount shows another part of the hierarchy: only its top is known to be ours.
   const top = mount.mountPoint;
   const dirs: string[] = [];
-  let dir = path.posix.join(top, rel);
+  let dir = path.posix.join(top, rel).replace(/(.)\/+$/, '$1');
   for (;;) {
     dirs.push(dir);
-    if (dir === top || dir === '/' || !dir.startsWith(top)) break;
+    if (dir === top || dir === '/' || !dir.startsWith(`${top}/`)) break;
     dir = path.posix.dirname(dir);
   }
   return dirs;

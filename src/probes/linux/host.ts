@@ -222,7 +222,7 @@ async function readVirtualization(r: HostReads): Promise<HostFacts['virtualizati
   const cgroupTexts: { file: string; text: string }[] = [];
   if (pid1Cgroup.ok) cgroupTexts.push({ file: '/proc/1/cgroup', text: pid1Cgroup.value });
   if (selfCgroup.ok) cgroupTexts.push({ file: '/proc/self/cgroup', text: selfCgroup.value });
-  if (flagArch && !info.ok && !opt(sysVendor) && !opt(hypType) && !opt(clocks)) {
+  if (!info.ok && !opt(sysVendor) && !opt(productName) && !opt(hypType) && !opt(clocks)) {
     return unknown(`cannot tell: ${info.reason}, and no DMI, /sys/hypervisor or clocksource to read`);
   }
   const result = detectVirtualization({
