@@ -22,7 +22,7 @@ import type { Facts } from './schema.js';
 type Kind = 'host' | 'ip' | 'mac' | 'uuid' | 'serial' | 'id';
 
 const KEEP_HOSTS = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', '*', '']);
-const KEEP_SUFFIXES = ['.svc', '.cluster.local', '.local', '.localhost', '.internal', '.svc.cluster.local'];
+const KEEP_SUFFIXES = ['.svc', '.cluster.local', '.local', '.localhost'];
 
 function isLoopbackOrUnspecified(value: string): boolean {
   const bare = value.replace(/^\[|\]$/g, '').replace(/\/\d+$/, '');
@@ -85,7 +85,7 @@ export class Redactor {
     const bare = value.replace(/^\[|\]$/g, '');
     if (isIP(bare) || /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(bare) || bare.includes(':')) return this.ip(bare);
     const lower = bare.toLowerCase();
-    if (KEEP_HOSTS.has(lower) || KEEP_SUFFIXES.some((s) => lower === s || lower.endsWith(s))) return value;
+    if (KEEP_HOSTS.has(lower) || KEEP_SUFFIXES.some((s) => lower === s.slice(1) || lower.endsWith(s))) return value;
     return this.hash('host', bare);
   }
 
