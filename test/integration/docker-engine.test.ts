@@ -5,13 +5,15 @@
  * engine lives in this file, so they run one after another.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { probeDocker } from '../../src/probes/docker/index.js';
+import { contextDirName } from '../../src/probes/docker/endpoint.js';
 import type { ProbeContext } from '../../src/probes/context.js';
 import type { DockerFacts, Facts } from '../../src/facts/schema.js';
 import { BIN, cliEnv, runCli } from '../helpers/cli.js';
@@ -131,6 +133,24 @@ describeDocker('docker probe against the real engine', () => {
     expect(doc.probes.find((p) => p.target === 'docker')).toMatchObject({ outcome: 'ok' });
     // ~100 ms on an idle machine; generous here so a loaded CI runner does not flake.
     expect(durationMs).toBeLessThan(3000);
+  });
+
+  test('the current context of a docker configuration directory (meta.json under the sha256 of its name)', async () => {
+    const configDir = mkdtempSync(path.join(os.tmpdir(), 'mlready-docker-it-config-'));
+    try {
+      const meta = path.join(configDir, 'contexts', 'meta', contextDirName('it-engine'));
+      mkdirSync(meta, { recursive: true });
+      writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: 'it-engine', Metadata: {}, Endpoints: { docker: { Host: `unix://${DOCKER_SOCKET}`, SkipTLSVerify: false } } }));
+      writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ auths: { 'registry.example': { auth: 'c2VjcmV0OnNlY3JldA==' } }, currentContext: 'it-engine' }));
+      const facts = await probeDocker(ctxFor(baseEnv({ DOCKER_CONFIG: configDir })));
+      expect(facts.status).toBe('available');
+      expect(facts.endpoint).toEqual({ host: `unix://${DOCKER_SOCKET}`, source: 'context "it-engine"', context: 'it-engine', tls: false, local: true });
+      expect(JSON.stringify(facts)).not.toContain('c2VjcmV0OnNlY3JldA==');
+      // The 20.10 client agrees on what that context is.
+      expect((await docker(['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}'], baseEnv({ DOCKER_CONFIG: configDir }))).trim()).toBe(`unix://${DOCKER_SOCKET}`);
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
+    }
   });
 
   test('a second dockerd with --add-runtime nvidia, probed through DOCKER_HOST', async () => {
@@ -394,6 +414,78 @@ describe('docker probe against missing, broken and fake engines', () => {
 
     const cli = await probeCli(cliDockerEnv({ DOCKER_HOST: `unix://${socket}` }));
     expect(cli.docker.engine).toBe('podman');
+  });
+
+  test('TLS: DOCKER_TLS_VERIFY with DOCKER_CERT_PATH (client certificate), and nothing of it in the facts', async () => {
+    const openssl = which('openssl');
+    if (!openssl) {
+      // eslint-disable-next-line no-console
+      console.warn('openssl not found: TLS endpoint test skipped');
+      return;
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlready-fake-engine-tls-'));
+    dirs.push(dir);
+    const certs = path.join(dir, 'client-certs');
+    mkdirSync(certs);
+    const ssl = (args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    ssl(['req', '-x509', ...ec, '-keyout', 'ca-key.pem', '-out', path.join(certs, 'ca.pem'), '-days', '1', '-subj', '/CN=mlready test CA']);
+    writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+    writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+    for (const [name, ext, keyOut, certOut] of [
+      ['server', 'server.ext', 'server-key.pem', 'server-cert.pem'],
+      ['client', 'client.ext', path.join(certs, 'key.pem'), path.join(certs, 'cert.pem')],
+    ] as const) {
+      ssl(['req', ...ec, '-keyout', keyOut, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+      ssl(['x509', '-req', '-in', `${name}.csr`, '-CA', path.join(certs, 'ca.pem'), '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', certOut, '-days', '1', '-extfile', ext]);
+    }
+    const clientsSeen: string[] = [];
+    const server = tracked(
+      https.createServer(
+        {
+          key: readFileSync(path.join(dir, 'server-key.pem')),
+          cert: readFileSync(path.join(dir, 'server-cert.pem')),
+          ca: readFileSync(path.join(certs, 'ca.pem')),
+          requestCert: true,
+          rejectUnauthorized: true, // like dockerd --tlsverify: no client certificate, no answer
+        },
+        (req, res) => {
+          clientsSeen.push(String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? ''));
+          const url = (req.url ?? '').split('?')[0];
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(url === '/version' ? { Version: '24.0.7', ApiVersion: '1.43', MinAPIVersion: '1.12' } : { ServerVersion: '24.0.7', OSType: 'linux' }));
+        },
+      ),
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const host = `tcp://127.0.0.1:${port}`;
+
+    const facts = await probeDocker(ctxFor(baseEnv({ DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs })));
+    expect(facts).toMatchObject({
+      status: 'available',
+      endpoint: { host, source: 'DOCKER_HOST', tls: true, local: true },
+      serverVersion: '24.0.7',
+      apiVersion: '1.43',
+    });
+    expect(clientsSeen).toContain('client');
+    const text = JSON.stringify(facts);
+    expect(text).not.toContain(certs);
+    expect(text).not.toMatch(/BEGIN|PRIVATE KEY|\.pem/);
+
+    // Verification is real: a CA that did not sign the server's certificate is refused.
+    const otherCa = path.join(dir, 'other-ca');
+    mkdirSync(otherCa);
+    ssl(['req', '-x509', ...ec, '-keyout', path.join(dir, 'other-ca-key.pem'), '-out', path.join(otherCa, 'ca.pem'), '-days', '1', '-subj', '/CN=other CA']);
+    for (const f of ['cert.pem', 'key.pem']) writeFileSync(path.join(otherCa, f), readFileSync(path.join(certs, f)));
+    const refused = await probeDocker(ctxFor(baseEnv({ DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: otherCa })));
+    expect(refused.status).toBe('unknown');
+    expect(refused.reason).toMatch(/^TLS with tcp:\/\/127\.0\.0\.1:\d+ failed: /);
+
+    // DOCKER_TLS without verification: the same client certificate, no check of the server.
+    const unverified = await probeDocker(ctxFor(baseEnv({ DOCKER_HOST: host, DOCKER_TLS: '1', DOCKER_CERT_PATH: otherCa })));
+    expect(unverified).toMatchObject({ status: 'available', endpoint: { tls: true } });
   });
 
   test('permission denied on the socket: unavailable, saying how to fix it', async () => {

@@ -7,8 +7,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  chooseConfig,
   configCandidates,
   decideExposure,
+  findDockerdFor,
   findDockerds,
   matchDockerd,
   parseDaemonConfig,
@@ -56,10 +58,14 @@ describe('dockerd command line', () => {
     expect(matchDockerd([a, b, c], unixSock('/tmp/other.sock'), {})).toBeUndefined();
     expect(matchDockerd([a, b, c], { kind: 'tcp', hostname: '127.0.0.1', port: 2376 }, {})?.pid).toBe(30);
     expect(matchDockerd([a, { ...a, pid: 11 }], unixSock('/var/run/docker.sock'), {})).toBeUndefined(); // ambiguous
+    const systemd: DockerdProcess = { pid: 5, args: { hosts: ['fd://'], tls: false, logOpts: {} } };
+    expect(matchDockerd([systemd, b], unixSock('/run/docker.sock'), {})?.pid).toBe(5);
   });
 
-  test('found in /proc by comm, with its arguments (a fake /proc under fsRoot)', async () => {
-    const proc = mkdtempSync(path.join(os.tmpdir(), 'mlready-proc-'));
+  test('found in /proc by comm, with its arguments (a fake /proc and pidfile under fsRoot)', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'mlready-fsroot-'));
+    const proc = path.join(root, 'proc');
+    mkdirSync(proc);
     try {
       const write = (pid: number, comm: string, argv: string[]) => {
         mkdirSync(path.join(proc, String(pid)));
@@ -77,8 +83,15 @@ describe('dockerd command line', () => {
         { pid: 900, args: { hosts: ['unix:///tmp/b.sock'], configFile: '/tmp/b.json', tls: false, logOpts: {} } },
       ]);
       expect(await findDockerds(path.join(proc, 'missing'))).toEqual([]);
+
+      // Through the default pidfile first, else by scanning.
+      mkdirSync(path.join(root, 'var', 'run'), { recursive: true });
+      writeFileSync(path.join(root, 'var', 'run', 'docker.pid'), '812');
+      expect((await findDockerdFor(root, unixSock('/var/run/docker.sock'), {}))?.pid).toBe(812);
+      expect((await findDockerdFor(root, unixSock('/tmp/b.sock'), {}))?.args.configFile).toBe('/tmp/b.json');
+      expect(await findDockerdFor(root, unixSock('/tmp/c.sock'), {})).toBeUndefined();
     } finally {
-      rmSync(proc, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
@@ -143,15 +156,32 @@ describe('daemon.json', () => {
     }
   });
 
-  test('candidates: /etc/docker/daemon.json under fsRoot, and the rootless one under XDG_CONFIG_HOME or ~/.config', () => {
+  test('candidates: /etc/docker/daemon.json under fsRoot, the rootless one under XDG_CONFIG_HOME or ~/.config, Docker Desktop\'s', () => {
     expect(configCandidates('/', { HOME: '/home/ada' })).toEqual({
       system: '/etc/docker/daemon.json',
       rootless: '/home/ada/.config/docker/daemon.json',
+      desktop: '/home/ada/.docker/daemon.json',
     });
-    expect(configCandidates('/fake', { HOME: '/home/ada', XDG_CONFIG_HOME: '/xdg' })).toEqual({
+    expect(configCandidates('/fake', { HOME: '/home/ada', XDG_CONFIG_HOME: '/xdg', DOCKER_CONFIG: '/dc' })).toEqual({
       system: '/fake/etc/docker/daemon.json',
       rootless: '/xdg/docker/daemon.json',
+      desktop: '/dc/daemon.json',
     });
+  });
+
+  test('which file is the engine\'s: --config-file, Docker Desktop\'s, rootless, system', () => {
+    const reads = {
+      explicit: { path: '/srv/d.json', status: 'absent' as const },
+      system: { path: '/etc/docker/daemon.json', status: 'absent' as const },
+      rootless: { path: '/home/ada/.config/docker/daemon.json', status: 'absent' as const },
+      desktop: { path: '/home/ada/.docker/daemon.json', status: 'absent' as const },
+    };
+    expect(chooseConfig(reads, { rootless: true })?.path).toBe('/srv/d.json');
+    const { explicit: _, ...noExplicit } = reads;
+    expect(chooseConfig(noExplicit, { operatingSystem: 'Docker Desktop' })?.path).toBe('/home/ada/.docker/daemon.json');
+    expect(chooseConfig(noExplicit, { rootless: true })?.path).toBe('/home/ada/.config/docker/daemon.json');
+    expect(chooseConfig(noExplicit, { rootless: false })?.path).toBe('/etc/docker/daemon.json');
+    expect(chooseConfig({ desktop: reads.desktop }, { operatingSystem: 'Ubuntu 24.04' })).toBeUndefined(); // not Linux
   });
 });
 

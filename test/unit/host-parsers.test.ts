@@ -8,6 +8,8 @@ import { parseMountinfo } from '../../src/probes/linux/mountinfo.js';
 import { cpuLimit, locateController, memoryLimit, parseProcCgroup } from '../../src/probes/linux/cgroup.js';
 import { detectVirtualization, type VirtInputs } from '../../src/probes/linux/virt.js';
 import { mapSiCpu, mapSiMemory, mapSiOs } from '../../src/probes/portable/host.js';
+import { clockFromTimedatectl } from '../../src/probes/linux/host.js';
+import type { ToolResult } from '../../src/util/exec.js';
 import type { Systeminformation } from 'systeminformation';
 
 describe('/proc/cpuinfo', () => {
@@ -251,5 +253,21 @@ describe('systeminformation mapping (macOS, Windows)', () => {
       release: '14.4.1',
       codename: 'macOS Sonoma',
     });
+  });
+});
+
+describe('clock synchronisation from timedatectl', () => {
+  test.each<[string, ToolResult, unknown]>([
+    ['yes', { kind: 'ok', code: 0, stdout: 'yes\n', stderr: '', durationMs: 9 }, { status: 'ok', synchronized: true, source: 'timedatectl' }],
+    ['no', { kind: 'ok', code: 0, stdout: 'no\n', stderr: '', durationMs: 9 }, { status: 'ok', synchronized: false, source: 'timedatectl' }],
+    [
+      'no bus',
+      { kind: 'ok', code: 1, stdout: '', stderr: 'System has not been booted with systemd as init system (PID 1). Can\'t operate.\nFailed to connect to bus: Host is down\n', durationMs: 3 },
+      { status: 'unknown', reason: "timedatectl failed: System has not been booted with systemd as init system (PID 1). Can't operate." },
+    ],
+    ['a hang', { kind: 'timeout', timeoutMs: 300, stdout: '' }, { status: 'unknown', reason: 'timedatectl timed out after 0.3 s' }],
+    ['absent', { kind: 'not-found', command: 'timedatectl' }, { status: 'unknown', reason: 'timedatectl is not installed and systemd-timesyncd has not reported a synchronisation' }],
+  ])('%s', (_name, res, expected) => {
+    expect(clockFromTimedatectl(res)).toEqual(expected);
   });
 });

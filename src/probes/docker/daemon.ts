@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { DockerFacts } from '../../facts/schema.js';
-import { DEFAULT_SOCKET, homeDir, type Transport } from './endpoint.js';
+import { DEFAULT_SOCKET, dockerConfigDir, homeDir, type Transport } from './endpoint.js';
 
 export type DaemonConfigFacts = NonNullable<DockerFacts['daemonConfig']>;
 
@@ -72,7 +72,7 @@ function listenerPort(host: string): number | undefined {
 
 /**
  * Which of the running dockerds serves `transport`: the one listening on that socket (or port), or,
- * for the default socket, the only one started without `-H`.
+ * for the default socket, the only one started without `-H` (or with systemd's `-H fd://`).
  */
 export function matchDockerd(processes: DockerdProcess[], transport: Transport, env: NodeJS.ProcessEnv): DockerdProcess | undefined {
   if (transport.kind === 'unix') {
@@ -81,13 +81,26 @@ export function matchDockerd(processes: DockerdProcess[], transport: Transport, 
     if (exact) return exact;
     const defaults = [normalizeSocket(DEFAULT_SOCKET)];
     if (env.XDG_RUNTIME_DIR) defaults.push(normalizeSocket(path.join(env.XDG_RUNTIME_DIR, 'docker.sock')));
-    const bare = processes.filter((p) => p.args.hosts.length === 0);
+    // Started without -H, or with -H fd:// (systemd socket activation of docker.socket, /run/docker.sock).
+    const bare = processes.filter((p) => p.args.hosts.length === 0 || p.args.hosts.some((h) => h.startsWith('fd://')));
     return defaults.includes(target) && bare.length === 1 ? bare[0] : undefined;
   }
   if (transport.kind === 'tcp') {
     return processes.find((p) => p.args.hosts.some((h) => isTcpListener(h) && listenerPort(h) === transport.port));
   }
   return undefined;
+}
+
+/** The dockerd with this pid, or undefined when that process is something else (or gone, or hidden). */
+async function readDockerd(procRoot: string, pid: string): Promise<DockerdProcess | undefined> {
+  try {
+    const comm = (await readFile(path.join(procRoot, pid, 'comm'), 'utf8')).trim();
+    if (comm !== 'dockerd') return undefined;
+    const argv = (await readFile(path.join(procRoot, pid, 'cmdline'), 'utf8')).split('\0').filter(Boolean);
+    return { pid: Number(pid), args: parseDockerdArgs(argv.slice(1)) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Running dockerd processes, from /proc (Linux only; empty elsewhere or when /proc cannot be read). */
@@ -98,19 +111,26 @@ export async function findDockerds(procRoot: string): Promise<DockerdProcess[]> 
   } catch {
     return [];
   }
-  const found = await Promise.all(
-    entries.map(async (pid): Promise<DockerdProcess | undefined> => {
-      try {
-        const comm = (await readFile(path.join(procRoot, pid, 'comm'), 'utf8')).trim();
-        if (comm !== 'dockerd') return undefined;
-        const argv = (await readFile(path.join(procRoot, pid, 'cmdline'), 'utf8')).split('\0').filter(Boolean);
-        return { pid: Number(pid), args: parseDockerdArgs(argv.slice(1)) };
-      } catch {
-        return undefined; // gone, or hidden (hidepid)
-      }
-    }),
-  );
+  const found = await Promise.all(entries.map((pid) => readDockerd(procRoot, pid)));
   return found.filter((p): p is DockerdProcess => p !== undefined);
+}
+
+/**
+ * The dockerd serving `transport`. The default pidfiles (/var/run/docker.pid, and
+ * $XDG_RUNTIME_DIR/docker.pid for rootless) are tried first, which is three small reads; only when
+ * they do not lead to it is all of /proc scanned (a dockerd started with its own --pidfile).
+ */
+export async function findDockerdFor(fsRoot: string, transport: Transport, env: NodeJS.ProcessEnv): Promise<DockerdProcess | undefined> {
+  const procRoot = path.join(fsRoot, 'proc');
+  const pidfiles = [path.join(fsRoot, 'var', 'run', 'docker.pid')];
+  if (env.XDG_RUNTIME_DIR) pidfiles.push(path.join(env.XDG_RUNTIME_DIR, 'docker.pid'));
+  for (const file of pidfiles) {
+    const pid = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+    if (!/^\d+$/.test(pid)) continue;
+    const p = await readDockerd(procRoot, pid);
+    if (p && matchDockerd([p], transport, env)) return p;
+  }
+  return matchDockerd(await findDockerds(procRoot), transport, env);
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -183,12 +203,32 @@ export async function readDaemonConfig(file: string): Promise<ConfigRead> {
 }
 
 /** The daemon configuration files a local engine may use. */
-export function configCandidates(fsRoot: string, env: NodeJS.ProcessEnv): { system: string; rootless: string } {
+export function configCandidates(fsRoot: string, env: NodeJS.ProcessEnv): { system: string; rootless: string; desktop: string } {
   const xdg = env.XDG_CONFIG_HOME?.trim();
   return {
     system: path.join(fsRoot, 'etc', 'docker', 'daemon.json'),
     rootless: path.join(xdg || path.join(homeDir(env), '.config'), 'docker', 'daemon.json'),
+    // Docker Desktop keeps the engine's configuration (Settings → Docker Engine) on the host.
+    desktop: path.join(dockerConfigDir(env), 'daemon.json'),
   };
+}
+
+export interface ConfigReads {
+  /** --config-file of the dockerd serving our socket */
+  explicit?: ConfigRead;
+  system?: ConfigRead;
+  rootless?: ConfigRead;
+  desktop?: ConfigRead;
+}
+
+/**
+ * The configuration file of the engine that answered: the running dockerd's --config-file, Docker
+ * Desktop's, the rootless one, else /etc/docker/daemon.json (the last two on Linux only).
+ */
+export function chooseConfig(reads: ConfigReads, engine: { operatingSystem?: string; rootless?: boolean }): ConfigRead | undefined {
+  if (reads.explicit) return reads.explicit;
+  if (engine.operatingSystem === 'Docker Desktop') return reads.desktop;
+  return engine.rootless ? reads.rootless : reads.system;
 }
 
 /**
@@ -237,6 +277,7 @@ export interface Exposure {
  * undefined for a remote engine reached over TLS or ssh (its listeners cannot be seen from here).
  */
 export function decideExposure(input: {
+  engine?: 'docker' | 'podman';
   transport: Transport;
   local: boolean;
   configRead?: ConfigRead;
@@ -265,7 +306,7 @@ export function decideExposure(input: {
     else parts.push(`${configRead.path} ${configRead.status === 'absent' ? 'is absent' : 'could not be read'}`);
   }
   if (dockerd) parts.push(cmdTcp.length ? `dockerd (pid ${dockerd.pid}) -H ${cmdTcp.join(', ')} use TLS` : `dockerd (pid ${dockerd.pid}) has no tcp:// -H`);
-  else parts.push('the dockerd command line was not found');
+  else if (input.engine !== 'podman') parts.push('the dockerd command line was not found');
   if (input.plain2375 === false) parts.push('nothing answered GET /_ping on 127.0.0.1:2375 within 200 ms');
   return { exposed: false, evidence: parts.join('; ') };
 }

@@ -23,11 +23,11 @@ import { mapEngineFacts } from './info.js';
 import {
   configCandidates,
   decideExposure,
-  findDockerds,
-  matchDockerd,
+  findDockerdFor,
   pingPlainTcp,
+  chooseConfig,
   readDaemonConfig,
-  type ConfigRead,
+  type ConfigReads,
   type DockerdProcess,
 } from './daemon.js';
 import { DeadlineError, describeFailure } from './errors.js';
@@ -115,42 +115,71 @@ function dockerOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: 
   }
 }
 
+/** What docker-modem's constructor reads from process.env on its own (and DOCKER_CERT_PATH's files, synchronously). */
+const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'] as const;
+
+/**
+ * Runs `make` with the variables docker-modem would read hidden from process.env, so that the engine
+ * is the one resolved from `ctx.env` and nothing else. Synchronous: nothing else runs meanwhile, and
+ * the variables are back before it returns.
+ */
+function shielded<T>(make: () => T): T {
+  const saved: [string, string][] = [];
+  for (const key of MODEM_ENV) {
+    const value = process.env[key];
+    if (value !== undefined) {
+      saved.push([key, value]);
+      delete process.env[key];
+    }
+  }
+  try {
+    return make();
+  } finally {
+    for (const [key, value] of saved) process.env[key] = value;
+  }
+}
+
 interface DaemonSide {
   dockerd?: DockerdProcess;
-  reads: { system: ConfigRead; rootless: ConfigRead; explicit?: ConfigRead };
+  reads: ConfigReads;
   plain2375?: boolean;
 }
 
-/** Reads what the daemon's configuration says, in parallel with the API calls (local engines only). */
+/**
+ * Reads what the daemon's configuration says, in parallel with the API calls (local engines only;
+ * /proc and /etc/docker on Linux only).
+ */
 async function daemonSide(ctx: ProbeContext, endpoint: Endpoint, signal: AbortSignal): Promise<DaemonSide> {
   const { transport } = endpoint;
+  const linux = process.platform === 'linux';
   const candidates = configCandidates(ctx.fsRoot, ctx.env);
   const checkPlain = !(transport.kind === 'tcp' && !transport.tls);
-  const dockerdP = findDockerds(path.join(ctx.fsRoot, 'proc')).then((all) => matchDockerd(all, transport, ctx.env));
+  const dockerdP = linux ? findDockerdFor(ctx.fsRoot, transport, ctx.env) : Promise.resolve(undefined);
   const explicitP = dockerdP.then((p) => {
     const file = p?.args.configFile;
     if (!file) return undefined;
     return readDaemonConfig(path.isAbsolute(file) ? path.join(ctx.fsRoot, file) : file);
   });
-  const [dockerd, system, rootless, explicit, plain2375] = await Promise.all([
+  const [dockerd, explicit, system, rootless, desktop, plain2375] = await Promise.all([
     dockerdP,
-    readDaemonConfig(candidates.system),
-    readDaemonConfig(candidates.rootless),
     explicitP,
+    linux ? readDaemonConfig(candidates.system) : undefined,
+    linux ? readDaemonConfig(candidates.rootless) : undefined,
+    readDaemonConfig(candidates.desktop),
     checkPlain ? pingPlainTcp('127.0.0.1', 2375, PLAIN_TCP_CHECK_MS, signal) : Promise.resolve(undefined),
   ]);
-  return {
-    ...(dockerd ? { dockerd } : {}),
-    reads: { system, rootless, ...(explicit ? { explicit } : {}) },
-    ...(plain2375 !== undefined ? { plain2375 } : {}),
-  };
+  const reads: ConfigReads = { desktop };
+  if (explicit) reads.explicit = explicit;
+  if (system) reads.system = system;
+  if (rootless) reads.rootless = rootless;
+  return { ...(dockerd ? { dockerd } : {}), reads, ...(plain2375 !== undefined ? { plain2375 } : {}) };
 }
 
 /** Adds daemonConfig, logOptions and exposedWithoutTls to the facts of an engine that answered. */
 function applyDaemonSide(facts: DockerFacts, endpoint: Endpoint, side: DaemonSide | undefined): void {
-  let read: ConfigRead | undefined;
-  if (side && facts.engine === 'docker') {
-    read = side.reads.explicit ?? (facts.rootless ? side.reads.rootless : side.reads.system);
+  // daemon.json is Docker's: Podman's configuration is elsewhere and says other things.
+  const read = side && facts.engine === 'docker' ? chooseConfig(side.reads, facts) : undefined;
+  if (side && read) {
     facts.daemonConfig = {
       path: read.path,
       status: read.status,
@@ -164,6 +193,7 @@ function applyDaemonSide(facts: DockerFacts, endpoint: Endpoint, side: DaemonSid
     else if (read.status === 'absent') facts.logOptions = { ...(side.dockerd?.args.logOpts ?? {}) };
   }
   const exposure = decideExposure({
+    engine: facts.engine ?? 'docker',
     transport: endpoint.transport,
     local: endpoint.facts.local,
     ...(read ? { configRead: read } : {}),
@@ -203,9 +233,11 @@ async function probe(ctx: ProbeContext): Promise<DockerFacts> {
     try {
       const made = dockerOptions(transport, ctx.env, deadlineMs);
       agent = made.agent;
-      docker = new Docker(made.options as Docker.DockerOptions);
+      docker = shielded(() => new Docker(made.options as Docker.DockerOptions));
     } catch (e) {
-      return { status: 'unknown', reason: `could not set up a Docker client for ${endpoint.facts.host}: ${errorMessage(e)}`, endpoint: endpoint.facts };
+      // Without the file names it may carry (a key's path must not reach the facts).
+      const message = errorMessage(e).replace(/'[^']*'/g, "'…'");
+      return { status: 'unknown', reason: `could not set up a Docker client for ${endpoint.facts.host}: ${message}`, endpoint: endpoint.facts };
     }
     const ask = (method: 'info' | 'version') =>
       (docker[method] as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: controller.signal });

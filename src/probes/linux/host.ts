@@ -9,7 +9,7 @@ import os from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { errorMessage, type ProbeContext } from '../context.js';
 import type { HostFacts } from '../../facts/schema.js';
-import { describeMs, firstLine, runTool } from '../../util/exec.js';
+import { describeMs, firstLine, runTool, type ToolResult } from '../../util/exec.js';
 import { countList, fsErrorReason, FsView, type Read } from './files.js';
 import { parseCpuinfo, parseGroupFile, parseLimits, parseMeminfo, parseOsRelease, parseSizeOption, type CpuinfoSummary } from './procfs.js';
 import { mountAt, parseMountinfo, type Mount } from './mountinfo.js';
@@ -255,14 +255,21 @@ async function readClock(r: HostReads): Promise<HostFacts['clock']> {
   if (timesync) return { status: 'ok', synchronized: true, source: 'systemd-timesyncd' };
   if (!systemd) return unknown('the OS does not tell: systemd is not running and systemd-timesyncd has not reported a synchronisation');
   if (!r.view.isHostRoot) return unknown(`timedatectl is not run for a root other than "/" (${r.ctx.fsRoot})`);
-  // timedatectl reports the kernel's NTP-synchronised state, whoever disciplines the clock (timesyncd, chrony, ntpd).
-  const timeoutMs = Math.max(100, Math.min(1000, r.ctx.timeoutMs / 2));
+  // timedatectl reports the kernel's NTP-synchronised state, whoever disciplines the clock (timesyncd, chrony,
+  // ntpd). It asks systemd-timedated over D-Bus, which may have to start first: keep the wait short, the
+  // whole probe should take about 100 ms.
+  const timeoutMs = Math.max(50, Math.min(300, r.ctx.timeoutMs / 2));
   const res = await runTool('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], { timeoutMs, env: r.ctx.env, maxBytes: 4096 });
+  return clockFromTimedatectl(res);
+}
+
+/** The clock section from what `timedatectl show -p NTPSynchronized --value` did. */
+export function clockFromTimedatectl(res: ToolResult): HostFacts['clock'] {
   switch (res.kind) {
     case 'not-found':
       return unknown('timedatectl is not installed and systemd-timesyncd has not reported a synchronisation');
     case 'timeout':
-      return unknown(`timedatectl timed out after ${describeMs(timeoutMs)}`);
+      return unknown(`timedatectl timed out after ${describeMs(res.timeoutMs)}`);
     case 'error':
       return unknown(`timedatectl: ${res.message}`);
     case 'ok': {

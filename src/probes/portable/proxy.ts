@@ -1,37 +1,31 @@
 /**
  * Proxy variables of this process, with any credentials in them masked.
  *
- * A password must never reach the facts document: every value that could carry userinfo (it contains
- * "@") is either rebuilt by the WHATWG URL parser with the userinfo replaced by "***", or, when the
- * parser cannot vouch for where the userinfo ends, cut at its last "@".
+ * A password must never reach the facts document. Userinfo ends at the last "@" of the authority, and
+ * a password may itself hold "/", "#", "?" or "@" unescaped, which moves where a URL parser ends the
+ * authority (`http://u:12/pw@proxy` parses as host "u", port 12, path "/pw@proxy": no credentials).
+ * So everything before the last "@" is treated as userinfo and replaced by "***"; the rest is kept as
+ * written. The WHATWG URL parser then checks the result: if it still finds a password, the whole
+ * value is withheld.
  */
 import type { NetworkFacts } from '../../facts/schema.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** `http://user:secret@proxy:3128` → `http://***@proxy:3128`; a value without credentials is returned as is. */
+/** `http://user:secret@proxy:3128` → `http://***@proxy:3128`; a value without "@" is returned as is. */
 export function redactProxyUrl(value: string): string {
   const v = value.trim();
   if (!v.includes('@')) return v; // no userinfo without an "@"
   const hasScheme = SCHEME.test(v);
-  try {
-    const url = new URL(hasScheme ? v : `http://${v}`);
-    const atElsewhere = url.pathname.includes('@') || url.search.includes('@') || url.hash.includes('@');
-    if ((url.username || url.password) && !atElsewhere) {
-      url.username = '***';
-      url.password = '';
-      let out = url.href;
-      if (!hasScheme) out = out.slice('http://'.length);
-      if (out.endsWith('/') && !v.endsWith('/')) out = out.slice(0, -1);
-      return out;
-    }
-  } catch {
-    // not a URL the parser accepts: fall through to the cautious cut
-  }
-  // An "@" the parser did not read as the end of userinfo (a password holding "/", "#" or "?"):
-  // everything before the last "@" may be secret.
   const start = hasScheme ? v.indexOf('//') + 2 : 0;
-  return `${v.slice(0, start)}***@${v.slice(v.lastIndexOf('@') + 1)}`;
+  const masked = `${v.slice(0, start)}***@${v.slice(v.lastIndexOf('@') + 1)}`;
+  try {
+    const url = new URL(hasScheme ? masked : `http://${masked}`);
+    if (url.password || (url.username && url.username !== '***')) return '***';
+  } catch {
+    // Not a URL the parser accepts (a bare "host:port" after the cut, or garbage): nothing secret is left.
+  }
+  return masked;
 }
 
 const VARIABLES = [
