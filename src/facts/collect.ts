@@ -74,6 +74,24 @@ export function unknownNetwork(reason: string): NetworkFacts {
   };
 }
 
+/** The probe records, and progress for a human watching a terminal: what is still running. */
+class Records {
+  readonly list: ProbeRecordFacts[] = [];
+  private readonly running = new Set<string>();
+  constructor(private readonly progress: (message: string) => void) {}
+  start(name: string): void {
+    this.running.add(name);
+    this.progress(`probing ${[...this.running].join(', ')}…`);
+  }
+  done(name: string): void {
+    this.running.delete(name);
+    if (this.running.size) this.progress(`probing ${[...this.running].join(', ')}…`);
+  }
+  push(record: ProbeRecordFacts): void {
+    this.list.push(record);
+  }
+}
+
 const notProbed = (target: string) => `not probed: target "${target}" was not selected`;
 
 /**
@@ -81,7 +99,7 @@ const notProbed = (target: string) => `not probed: target "${target}" was not se
  * budget. Records how long it took.
  */
 async function guarded<T>(
-  records: ProbeRecordFacts[],
+  records: Records,
   name: string,
   budgetMs: number,
   run: () => Promise<T>,
@@ -89,6 +107,7 @@ async function guarded<T>(
   isPartial: (value: T) => boolean = () => false,
 ): Promise<T> {
   const started = performance.now();
+  records.start(name);
   let outcome: ProbeRecordFacts['outcome'] = 'ok';
   let reason: string | undefined;
   const value = await withDeadline(
@@ -105,6 +124,7 @@ async function guarded<T>(
     },
   );
   if (outcome === 'ok' && isPartial(value)) outcome = 'partial';
+  records.done(name);
   records.push({
     target: name,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -129,7 +149,7 @@ export async function collectFacts(options: CollectOptions): Promise<Facts> {
     fsRoot: options.fsRoot ?? '/',
     progress: options.progress ?? (() => {}),
   };
-  const records: ProbeRecordFacts[] = [];
+  const records = new Records(ctx.progress);
   const wantLocal = options.targets.includes('local');
   const wantDocker = options.targets.includes('docker');
 
@@ -194,6 +214,6 @@ export async function collectFacts(options: CollectOptions): Promise<Facts> {
     storage: { root, dockerDataRoot, workdir, tmp },
     network,
     runtime: { docker: dockerFacts },
-    probes: records.sort((a, b) => a.target.localeCompare(b.target)),
+    probes: records.list.sort((a, b) => a.target.localeCompare(b.target)),
   };
 }

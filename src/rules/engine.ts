@@ -143,6 +143,37 @@ function baseFinding(rule: LoadedRule, severity: SeverityName, scope: string | u
   };
 }
 
+/** What a rule reads, worked out once per rule: fact paths (deduplicated), targets, workload. */
+interface RulePlan {
+  whenPaths: string[][];
+  checkPaths: string[][];
+  targets: string[];
+  readsWorkload: boolean;
+}
+const plans = new WeakMap<LoadedRule, RulePlan>();
+
+function uniquePaths(refs: Reference[]): string[][] {
+  const seen = new Map<string, string[]>();
+  for (const r of refs) if (r.root === 'facts') seen.set(r.path.join('\0'), r.path);
+  return [...seen.values()];
+}
+
+function planOf(rule: LoadedRule): RulePlan {
+  let plan = plans.get(rule);
+  if (!plan) {
+    const targets = new Set<string>();
+    for (const r of rule.refs) if (r.root === 'facts') for (const t of targetsOf(r.path)) targets.add(t);
+    plan = {
+      whenPaths: rule.whenExpr ? uniquePaths(rule.whenExpr.refs) : [],
+      checkPaths: uniquePaths([...rule.checkExpr.refs, ...(rule.detailsExpr?.refs ?? [])]),
+      targets: [...targets],
+      readsWorkload: rule.refs.some((r) => r.root === 'workload'),
+    };
+    plans.set(rule, plan);
+  }
+  return plan;
+}
+
 /** Prepared once per facts document: CEL values and the context handed to expressions. */
 export interface PreparedContext {
   facts: Json;
@@ -151,6 +182,8 @@ export interface PreparedContext {
   plain: Record<string, unknown>;
   profile: LoadedProfile;
   hasWorkload: boolean;
+  /** The unknown section along a fact path, memoised per document. */
+  unknownAt(path: string[]): { at: string; reason: string } | undefined;
 }
 
 export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' | 'workload'>): PreparedContext {
@@ -159,13 +192,24 @@ export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' 
   if (input.workload) plain.workload = input.workload;
   const cel: Record<string, unknown> = { facts: toCel(input.facts), profile: toCel(profileValue) };
   cel.workload = input.workload ? toCel(input.workload) : null;
+  const facts = input.facts as unknown as Json;
+  const memo = new Map<string, { at: string; reason: string } | null>();
   return {
-    facts: input.facts as unknown as Json,
+    facts,
     targets: new Set(input.facts.targets),
     cel,
     plain,
     profile: input.profile,
     hasWorkload: input.workload !== undefined,
+    unknownAt(path) {
+      const key = path.join('\0');
+      let found = memo.get(key);
+      if (found === undefined) {
+        found = unknownAlong(facts, path) ?? null;
+        memo.set(key, found);
+      }
+      return found ?? undefined;
+    },
   };
 }
 
@@ -181,21 +225,19 @@ export function evaluateRule(
   const unknown = (reason: string): Finding => ({ ...base, outcome: 'unknown', reason, message: reason });
 
   if (!selectedByProfile(rule, ctx.profile)) return skipped(`not part of the ${ctx.profile.name} profile`);
-  if (!ctx.hasWorkload && rule.refs.some((r) => r.root === 'workload')) return skipped('needs a workload spec (--spec)');
-  for (const ref of rule.refs) {
-    if (ref.root !== 'facts') continue;
-    const missing = targetsOf(ref.path).find((t) => !ctx.targets.has(t));
-    if (missing) return skipped(`target "${missing}" was not probed`);
-  }
+  const plan = planOf(rule);
+  if (!ctx.hasWorkload && plan.readsWorkload) return skipped('needs a workload spec (--spec)');
+  const missingTarget = plan.targets.find((t) => !ctx.targets.has(t));
+  if (missingTarget) return skipped(`target "${missingTarget}" was not probed`);
 
-  const factsRefs = (refs: Reference[]) => refs.filter((r) => r.root === 'facts');
-  const unknownIn = (refs: Reference[]): string | undefined => {
-    for (const ref of factsRefs(refs)) {
-      const found = unknownAlong(ctx.facts, ref.path);
+  const unknownIn = (paths: string[][]): string | undefined => {
+    for (const path of paths) {
+      const found = ctx.unknownAt(path);
       if (found) return found.at ? `${found.at}: ${found.reason}` : found.reason;
     }
     return undefined;
   };
+  const factsRefs = (refs: Reference[]) => refs.filter((r) => r.root === 'facts');
   const run = (expr: NonNullable<LoadedRule['whenExpr']>, key: string): { value?: unknown; error?: Finding } => {
     try {
       return { value: expr.evaluate(ctx.cel) };
@@ -209,7 +251,7 @@ export function evaluateRule(
   };
 
   if (rule.whenExpr) {
-    const reason = unknownIn(rule.whenExpr.refs);
+    const reason = unknownIn(plan.whenPaths);
     if (reason) return unknown(reason);
     const { value, error } = run(rule.whenExpr, 'when');
     if (error) return error;
@@ -218,7 +260,7 @@ export function evaluateRule(
       return unknown(`rule error in when: expected a bool, got ${typeof fromCel(value)}`);
     }
   }
-  const reason = unknownIn(rule.checkExpr.refs);
+  const reason = unknownIn(plan.checkPaths);
   if (reason) return unknown(reason);
   const { value, error } = run(rule.checkExpr, 'check');
   if (error) return error;

@@ -135,6 +135,22 @@ describeDocker('docker probe against the real engine', () => {
     expect(durationMs).toBeLessThan(3000);
   });
 
+  test('only ctx.env decides: DOCKER_* in process.env does not leak into the probe (docker-modem reads it by itself)', async () => {
+    const saved = { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CERT_PATH: process.env.DOCKER_CERT_PATH };
+    process.env.DOCKER_HOST = 'tcp://192.0.2.1:2375';
+    process.env.DOCKER_CERT_PATH = '/nonexistent/certs';
+    try {
+      const facts = await probeDocker(ctxFor(baseEnv({ DOCKER_HOST: `unix://${DOCKER_SOCKET}` })));
+      expect(facts).toMatchObject({ status: 'available', endpoint: { host: `unix://${DOCKER_SOCKET}`, source: 'DOCKER_HOST' } });
+      expect(process.env.DOCKER_HOST).toBe('tcp://192.0.2.1:2375'); // put back as it was
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   test('the current context of a docker configuration directory (meta.json under the sha256 of its name)', async () => {
     const configDir = mkdtempSync(path.join(os.tmpdir(), 'mlready-docker-it-config-'));
     try {

@@ -195,7 +195,8 @@ function applyDaemonSide(facts: DockerFacts, endpoint: Endpoint, side: DaemonSid
   const exposure = decideExposure({
     engine: facts.engine ?? 'docker',
     transport: endpoint.transport,
-    local: endpoint.facts.local,
+    // A local engine whose configuration could not be looked at in time: only our own connection tells.
+    local: endpoint.facts.local && side !== undefined,
     ...(read ? { configRead: read } : {}),
     ...(side?.dockerd && facts.engine === 'docker' ? { dockerd: side.dockerd } : {}),
     plain2375: side?.plain2375,

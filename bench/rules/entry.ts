@@ -1,0 +1,3 @@
+// What the rule benchmark needs from src/, in one module.
+export { loadRuleSet } from '../../src/rules/load.js';
+export { evaluateRule, evaluateRules, prepareContext } from '../../src/rules/engine.js';
