@@ -20,6 +20,10 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export interface AssessOptions {
   target: Target[];
   timeout: number;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  spec?: string;
   profile?: string;
   rules: string[];
   facts?: string;
@@ -57,10 +61,22 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   const cwd = process.cwd();
   const progress = stderrProgress();
 
-  // Facts first: probing is I/O-bound, so rules load and compile while the probes wait.
+  // The spec first (its namespace is the Kubernetes probe's default), then facts: probing is
+  // I/O-bound, so rules load and compile while the probes wait.
+  const specFile = (await import('../workflow/load.js')).findSpec(opts.spec, cwd);
+  const spec = specFile ? (await import('../workflow/load.js')).readSpec(specFile) : undefined;
+  const workload = spec ? (await import('../workflow/workload.js')).deriveWorkload(spec.doc) : undefined;
+  const { kubernetesOptions } = await import('./probe.js');
   const factsPromise: Promise<Facts> = opts.facts
     ? import('../facts/load.js').then((m) => m.loadFactsFile(opts.facts!))
-    : import('../facts/collect.js').then((m) => m.collectFacts({ targets: opts.target, timeoutMs: opts.timeout, progress: progress.update }));
+    : import('../facts/collect.js').then((m) =>
+        m.collectFacts({
+          targets: opts.target,
+          timeoutMs: opts.timeout,
+          progress: progress.update,
+          kubernetes: kubernetesOptions(opts, workload?.namespace),
+        }),
+      );
   factsPromise.catch(() => {}); // handled below; avoid an unhandled rejection while rules load
 
   const [{ loadConfig }, { loadRuleSet }, { chooseProfile }, { evaluateRules }, { buildReport }] = await Promise.all([
@@ -83,7 +99,12 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
     ...(config.file ? { configFile: config.file } : {}),
   });
 
-  const evaluation = evaluateRules(ruleSet.rules, { facts, profile: choice.profile, config: config.doc });
+  const evaluation = evaluateRules(ruleSet.rules, {
+    facts,
+    profile: choice.profile,
+    config: config.doc,
+    ...(workload ? { workload: workload as unknown as Record<string, unknown> } : {}),
+  });
   if (baseline) for (const f of evaluation.findings) if (f.outcome === 'fail' && baseline.has(failingKey(f))) f.baseline = true;
 
   const rel = (p: string) => path.relative(cwd, path.resolve(cwd, p)) || p;
@@ -102,6 +123,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
     inputs: {
       ...(opts.facts ? { facts: rel(opts.facts) } : {}),
       ...(config.file ? { config: rel(config.file) } : {}),
+      ...(specFile ? { spec: rel(specFile) } : {}),
       ...(opts.baseline ? { baseline: rel(opts.baseline) } : {}),
       rulePacks: packs.map(rel),
     },

@@ -7,11 +7,30 @@ export interface ProbeOptions {
   timeout: number;
   pretty?: boolean;
   redact?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+/** The Kubernetes connection options of a probing command. */
+export function kubernetesOptions(opts: Pick<ProbeOptions, 'kubeconfig' | 'context' | 'namespace'>, specNamespace?: string) {
+  return {
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(specNamespace ? { specNamespace } : {}),
+    debug: process.argv.includes('--debug'),
+  };
 }
 
 export async function probeCommand(opts: ProbeOptions): Promise<void> {
   const progress = stderrProgress();
-  let facts = await collectFacts({ targets: opts.target, timeoutMs: opts.timeout, progress: progress.update });
+  let facts = await collectFacts({
+    targets: opts.target,
+    timeoutMs: opts.timeout,
+    progress: progress.update,
+    kubernetes: kubernetesOptions(opts),
+  });
   progress.done();
   if (opts.redact) facts = redactFacts(facts);
   process.stdout.write(`${JSON.stringify(facts, null, opts.pretty ? 2 : undefined)}\n`);

@@ -45,6 +45,24 @@ export function parseSeconds(value: string): number {
   return Math.round(seconds * 1000);
 }
 
+const TARGET_NAMES = ['local', 'docker', 'k8s', 'swarm'] as const;
+
+/** Options shared by the commands that probe: targets, budget and the Kubernetes connection. */
+function addProbeOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--target <list>', 'targets to probe, comma-separated: local, docker, k8s (or kubernetes), swarm')
+        .argParser(parseList('target', TARGET_NAMES, { kubernetes: 'k8s' }))
+        .default(['local', 'docker'], 'local,docker'),
+    )
+    .addOption(new Option('--timeout <seconds>', "budget of each target's probe").argParser(parseSeconds).default(5000, '5'))
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('--namespace <ns>', "namespace workloads will run in (default: the spec's, the context's, or default)");
+}
+
+const repeatable = (v: string, prev: string[]) => [...prev, v];
+
 export function buildProgram(): Command {
   const program = new Command('mlready')
     .description('Is this machine, container runtime and cluster ready for ML workflows in containers?')
@@ -54,15 +72,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'mlready: ')) });
 
-  program
-    .command('probe')
-    .description('collect facts about the host, its GPUs and the container runtime, and print them as JSON')
-    .addOption(
-      new Option('--target <list>', 'targets to probe, comma-separated: local, docker')
-        .argParser(parseList('target', ['local', 'docker'] as const))
-        .default(['local', 'docker'], 'local,docker'),
-    )
-    .addOption(new Option('--timeout <seconds>', 'budget of each target\'s probe').argParser(parseSeconds).default(5000, '5'))
+  addProbeOptions(program.command('probe').description('collect facts about the host, its GPUs, the container runtime and clusters, and print them as JSON'))
     .option('--pretty', 'indent the JSON')
     .option('--redact', 'replace hostnames, IP and MAC addresses, GPU UUIDs and serial numbers with stable hashes')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -71,17 +81,10 @@ export function buildProgram(): Command {
       await probeCommand(opts);
     });
 
-  const assess = program
-    .command('assess')
-    .description('probe (or read saved facts), evaluate the readiness rules, report, and gate')
-    .addOption(
-      new Option('--target <list>', 'targets to probe, comma-separated: local, docker')
-        .argParser(parseList('target', ['local', 'docker'] as const))
-        .default(['local', 'docker'], 'local,docker'),
-    )
-    .addOption(new Option('--timeout <seconds>', "budget of each target's probe").argParser(parseSeconds).default(5000, '5'))
+  const assess = addProbeOptions(program.command('assess').description('probe (or read saved facts), evaluate the readiness rules, report, and gate'))
+    .option('--spec <file>', 'workflow spec giving rules a workload (default: mlready.yaml in the working directory, when present)')
     .option('--profile <name|file>', 'profile: training-gpu, training-cpu, inference-gpu, inference-cpu, edge, dev-workstation, or a profile file')
-    .option('--rules <dir>', 'extra rule pack directory (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', repeatable, [] as string[])
     .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing')
     .addOption(new Option('--format <format>', 'report format on stdout (or --output)').choices(['text', 'json', 'junit', 'sarif', 'markdown']).default('text'))
     .option('-o, --output <file>', 'write the --format report to a file instead of stdout')
@@ -105,7 +108,7 @@ export function buildProgram(): Command {
     .command('list')
     .description('list the rules (built-in and --rules packs)')
     .option('--json', 'as JSON')
-    .option('--rules <dir>', 'extra rule pack directory (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', repeatable, [] as string[])
     .action(async (opts) => {
       const { rulesList } = await import('./rules.js');
       await rulesList(opts);
@@ -113,7 +116,7 @@ export function buildProgram(): Command {
   rules
     .command('show <id>')
     .description('show one rule: what it checks, why, and how to fix it')
-    .option('--rules <dir>', 'extra rule pack directory (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', repeatable, [] as string[])
     .action(async (id: string, opts) => {
       const { rulesShow } = await import('./rules.js');
       await rulesShow(id, opts);

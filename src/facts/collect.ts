@@ -18,9 +18,12 @@ import type {
   StoragePathFacts,
 } from './schema.js';
 import { FACTS_SCHEMA_VERSION } from './version.js';
+import type { KubernetesFacts, SwarmFacts } from './cluster-schema.js';
+import type { KubernetesOptions } from '../probes/kubernetes/options.js';
 
-export const TARGETS = ['local', 'docker'] as const;
+export const TARGETS = ['local', 'docker', 'k8s', 'swarm'] as const;
 export type Target = (typeof TARGETS)[number];
+export const TARGET_ALIASES: Record<string, Target> = { kubernetes: 'k8s' };
 
 export interface CollectOptions {
   targets: readonly Target[];
@@ -30,6 +33,8 @@ export interface CollectOptions {
   tmpdir?: string;
   fsRoot?: string;
   progress?: (message: string) => void;
+  /** Kubernetes target options (--kubeconfig, --context, --namespace; the spec's namespace). */
+  kubernetes?: KubernetesOptions;
 }
 
 const unknown = (reason: string) => ({ status: 'unknown' as const, reason });
@@ -167,6 +172,25 @@ export async function collectFacts(options: CollectOptions): Promise<Facts> {
       )
     : Promise.resolve({ status: 'unknown', reason: notProbed('docker') });
 
+  const kubernetes: Promise<KubernetesFacts> = options.targets.includes('k8s')
+    ? guarded(
+        records,
+        'k8s',
+        budget,
+        async () => (await import('../probes/kubernetes/index.js')).probeKubernetes(ctx, options.kubernetes ?? {}),
+        (reason) => ({ status: 'unknown', reason }),
+      )
+    : Promise.resolve({ status: 'unknown', reason: notProbed('k8s') });
+  const swarm: Promise<SwarmFacts> = options.targets.includes('swarm')
+    ? guarded(
+        records,
+        'swarm',
+        budget,
+        async () => (await import('../probes/swarm.js')).probeSwarm(ctx),
+        (reason) => ({ status: 'unknown', reason }),
+      )
+    : Promise.resolve({ status: 'unknown', reason: notProbed('swarm') });
+
   const local = wantLocal
     ? Promise.all([
         guarded(records, 'host', budget, async () => (await import('../probes/host.js')).probeHost(ctx), unknownHost),
@@ -192,7 +216,7 @@ export async function collectFacts(options: CollectOptions): Promise<Facts> {
     if (dockerDataRoot.status === 'ok') dockerFacts.dataRootFreeBytes = dockerDataRoot.freeBytes;
   }
 
-  const localFacts = await local;
+  const [localFacts, kubernetesFacts, swarmFacts] = await Promise.all([local, kubernetes, swarm]);
   clearTimeout(stop);
   const [host, gpu, network, root, workdir, tmp] = localFacts ?? [
     unknownHost(notProbed('local')),
@@ -214,6 +238,7 @@ export async function collectFacts(options: CollectOptions): Promise<Facts> {
     storage: { root, dockerDataRoot, workdir, tmp },
     network,
     runtime: { docker: dockerFacts },
+    cluster: { kubernetes: kubernetesFacts, swarm: swarmFacts },
     probes: records.list.sort((a, b) => a.target.localeCompare(b.target)),
   };
 }

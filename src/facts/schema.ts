@@ -11,6 +11,7 @@
  *   a value the source did not report is left out (rules see it as unknown), never guessed or zeroed.
  */
 import { Type, type Static, type TSchema, type TProperties } from '@sinclair/typebox';
+import { Cluster } from './cluster-schema.js';
 
 export { FACTS_SCHEMA_VERSION } from './version.js';
 
@@ -464,6 +465,7 @@ export const FactsDocument = Type.Object(
     storage: Storage,
     network: Network,
     runtime: Runtime,
+    cluster: Cluster,
     probes: Type.Array(ProbeRecord, { description: 'How long each probe took and how it ended' }),
   },
   {

@@ -5,6 +5,7 @@
 import { FactsDocument } from '../facts/schema.js';
 import { Config, Profile, Rule } from '../rules/schema.js';
 import { ReportDocument } from '../report/schema.js';
+import { Workflow } from '../workflow/schema.js';
 
 export interface GeneratedFile {
   path: string;
@@ -26,5 +27,6 @@ export function generatedSchemas(): GeneratedFile[] {
     schemaFile('profile', Profile),
     schemaFile('config', Config),
     schemaFile('report', ReportDocument),
+    schemaFile('workflow', Workflow),
   ];
 }

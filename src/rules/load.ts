@@ -17,6 +17,7 @@ import { CelCompileError, compileExpression, type CompiledExpression, type Refer
 import type { ProfileDoc, RuleDoc } from './schema.js';
 import { packageRoot, readPackageJson } from '../util/package-root.js';
 import { factsSchemaHasPath } from './schema-paths.js';
+import { WORKLOAD_KEYS } from '../workflow/workload.js';
 
 export interface RuleSource {
   file: string;
@@ -176,6 +177,12 @@ export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, kno
           `${rule.id}: ${key}: profile.${ref.path[0]} is not a threshold of any profile (known: ${[...knownProfileKeys].sort().join(', ')})`,
           { file: rule.source.file, line: rule.source.lines[key] },
         );
+      }
+      if (ref.root === 'workload' && ref.path.length > 0 && !(WORKLOAD_KEYS as readonly string[]).includes(ref.path[0]!)) {
+        throw new InputError(`${rule.id}: ${key}: workload.${ref.path[0]} is not a workload field (fields: ${WORKLOAD_KEYS.join(', ')})`, {
+          file: rule.source.file,
+          line: rule.source.lines[key],
+        });
       }
       refs.push(ref);
     }

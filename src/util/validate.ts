@@ -34,6 +34,16 @@ export function validator(schema: object): ValidateFn {
   return fn;
 }
 
+/** What the project's recurring patterns mean, in words. */
+const PATTERN_MESSAGES: Record<string, string> = {
+  '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$':
+    "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+  '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$': 'must be a Kubernetes quantity such as 16Gi, 512Mi, 500m or 2',
+  '^[A-Z][A-Z0-9]*-[0-9]{3,}$': 'must be a rule id: a family prefix and three digits, such as HOST-001',
+  '^3\\.[0-9]+$': 'must be a Python 3 version such as "3.11" (quote it in YAML)',
+  '^[A-Za-z_][A-Za-z0-9_]*$': 'must be an environment variable name (letters, digits and _, not starting with a digit)',
+};
+
 export function describeAjvError(e: AjvError): { path: (string | number)[]; message: string } {
   const path = pointerToPath(e.instancePath);
   switch (e.keyword) {
@@ -45,6 +55,8 @@ export function describeAjvError(e: AjvError): { path: (string | number)[]; mess
       return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'const':
       return { path, message: `must be ${JSON.stringify(e.params.allowedValue)}` };
+    case 'pattern':
+      return { path, message: PATTERN_MESSAGES[String(e.params.pattern)] ?? `must match ${String(e.params.pattern)}` };
     default:
       return { path, message: e.message ?? e.keyword };
   }

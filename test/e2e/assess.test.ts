@@ -156,6 +156,7 @@ describe('report formats from one run', () => {
     const Ajv4 = (require('ajv-draft-04') as { default: new (o: object) => { validate(s: object, d: unknown): boolean; errors?: unknown } }).default;
     // The published schema has a pattern that is invalid under the u flag (a stray ']'); ajv's default is u.
     const ajv = new Ajv4({ strict: false, allErrors: true, unicodeRegExp: false });
+    (require('ajv-formats') as { default: (a: unknown) => void }).default(ajv);
     const schema = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
     const valid = ajv.validate(schema, sarif);
     expect(ajv.errors ?? null).toBeNull();

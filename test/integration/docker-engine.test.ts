@@ -34,7 +34,7 @@ const baseEnv = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
 });
 /** The same for the CLI as a process. */
 const cliDockerEnv = (overrides: NodeJS.ProcessEnv = {}) =>
-  cliEnv({ DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_CONFIG: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined, HOME: home, ...overrides });
+  cliEnv({ DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_CONFIG: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_TLS: undefined, DOCKER_CERT_PATH: undefined, HOME: home, ...overrides });
 
 function ctxFor(env: NodeJS.ProcessEnv, timeoutMs = 5000): ProbeContext {
   return { timeoutMs, signal: new AbortController().signal, env, cwd: process.cwd(), tmpdir: os.tmpdir(), fsRoot: '/', progress: () => {} };
@@ -530,8 +530,17 @@ describe('docker probe against missing, broken and fake engines', () => {
       console.warn('setpriv not found: the permission mapping is covered by test/unit/docker-daemon.test.ts only');
       return;
     }
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    try {
+      // Can nobody run node and read the CLI here at all? (Not when the checkout is under /root.)
+      execFileSync(setpriv, [...asNobody, process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, require('fs').constants.R_OK)`], { stdio: 'pipe', cwd: '/' });
+    } catch {
+      // eslint-disable-next-line no-console
+      console.warn('uid 65534 cannot run the CLI from this checkout: the permission mapping is covered by test/unit/docker-daemon.test.ts only');
+      return;
+    }
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(setpriv, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'probe', '--target', 'docker'], {
+      const child = spawn(setpriv, [...asNobody, process.execPath, BIN, 'probe', '--target', 'docker'], {
         env: cliDockerEnv({ DOCKER_HOST: `unix://${socket}`, HOME: '/tmp' }),
         cwd: '/',
       });

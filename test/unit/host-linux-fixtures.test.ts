@@ -50,6 +50,7 @@ function documentWith(host: HostFacts): Facts {
     storage: { root: u, dockerDataRoot: u, workdir: u, tmp: u },
     network: { interfaces: u, defaultRoute: u, dns: u, proxy: { noProxy: [], conflicts: [] } },
     runtime: { docker: { status: 'unknown', reason: 'not probed in this test' } },
+    cluster: { kubernetes: u, swarm: u },
     probes: [],
   };
 }

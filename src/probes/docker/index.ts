@@ -80,19 +80,25 @@ function privateAgent<A extends http.Agent>(agent: A): A {
   return agent;
 }
 
+/**
+ * Options of a clear-text agent. `servername` only matters to TLS; setting it spares http.Agent
+ * from computing one with net.isIP, whose first call compiles the IPv6 pattern (~5 ms at start-up).
+ */
+const PLAIN_AGENT: http.AgentOptions & { servername: string } = { keepAlive: false, servername: '' };
+
 function dockerOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: number): { options: Record<string, unknown>; agent?: http.Agent } {
   // Every connection key is set explicitly: docker-modem fills unset ones from process.env.
   const none = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined };
   switch (transport.kind) {
     case 'unix':
     case 'npipe': {
-      const agent = privateAgent(new http.Agent({ keepAlive: false }));
+      const agent = privateAgent(new http.Agent(PLAIN_AGENT));
       return { options: { ...none, socketPath: transport.socketPath, protocol: 'http', timeout: timeoutMs, agent }, agent };
     }
     case 'tcp': {
       const host = transport.hostname.includes(':') ? `[${transport.hostname}]` : transport.hostname;
       if (!transport.tls) {
-        const agent = privateAgent(new http.Agent({ keepAlive: false }));
+        const agent = privateAgent(new http.Agent(PLAIN_AGENT));
         return { options: { ...none, host, port: transport.port, protocol: 'http', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
       }
       // The agent's options override the request's, so the TLS material and verification live here only.
