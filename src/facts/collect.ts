@@ -20,6 +20,7 @@ import type {
 import { FACTS_SCHEMA_VERSION } from './version.js';
 import type { KubernetesFacts, SwarmFacts } from './cluster-schema.js';
 import type { KubernetesOptions } from '../probes/kubernetes/options.js';
+import { byString } from '../util/compare.js';
 
 export const TARGETS = ['local', 'docker', 'k8s', 'swarm'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -239,6 +240,6 @@ export async function collectFacts(options: CollectOptions): Promise<Facts> {
     network,
     runtime: { docker: dockerFacts },
     cluster: { kubernetes: kubernetesFacts, swarm: swarmFacts },
-    probes: records.list.sort((a, b) => a.target.localeCompare(b.target)),
+    probes: records.list.sort((a, b) => byString(a.target, b.target)),
   };
 }

@@ -6,6 +6,7 @@ import { score, type GateOptions } from '../rules/score.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { Report } from './schema.js';
 import { REPORT_SCHEMA_VERSION } from './version.js';
+import { byString } from '../util/compare.js';
 
 export interface ReportInput {
   kind: Report['kind'];
@@ -29,7 +30,7 @@ export function sortFindings<T extends { outcome: keyof typeof OUTCOME_ORDER; se
     (a, b) =>
       OUTCOME_ORDER[a.outcome] - OUTCOME_ORDER[b.outcome] ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.ruleId.localeCompare(b.ruleId),
+      byString(a.ruleId, b.ruleId),
   );
 }
 

@@ -18,6 +18,7 @@ import type { ProfileDoc, RuleDoc } from './schema.js';
 import { packageRoot, readPackageJson } from '../util/package-root.js';
 import { factsSchemaHasPath } from './schema-paths.js';
 import { WORKLOAD_KEYS } from '../workflow/workload.js';
+import { byString } from '../util/compare.js';
 
 export interface RuleSource {
   file: string;
@@ -69,7 +70,7 @@ export interface BuiltinBundle {
 function listYaml(dir: string, skip: Set<string>): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => byString(a.name, b.name))) {
       const full = path.join(d, entry.name);
       if (entry.isDirectory()) {
         if (!skip.has(path.relative(dir, full).split(path.sep)[0]!)) walk(full);

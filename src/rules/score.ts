@@ -9,6 +9,7 @@
  *   --strict        = unknown counts as fail (in scores, coverage and the gate)
  */
 import type { Finding, Outcome } from './engine.js';
+import { byString } from '../util/compare.js';
 
 export type Grade = 'A' | 'B' | 'C' | 'D' | 'F';
 export type FailOn = 'error' | 'warning' | 'never';
@@ -88,7 +89,7 @@ export function score(findings: Finding[], options: GateOptions): Scores {
   const byCategory = new Map<string, Finding[]>();
   for (const f of findings) byCategory.set(f.category, [...(byCategory.get(f.category) ?? []), f]);
   const categories: CategoryScore[] = [...byCategory.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byString(a, b))
     .map(([name, list]) => {
       const c = count(list, strict);
       const { weightPass, weightEvaluated, ...counts } = c;

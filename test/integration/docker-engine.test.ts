@@ -19,6 +19,7 @@ import type { DockerFacts, Facts } from '../../src/facts/schema.js';
 import { BIN, cliEnv, runCli } from '../helpers/cli.js';
 import { assertDockerForCi, describeDocker, DOCKER_SOCKET } from '../helpers/docker.js';
 import { startDockerd, which, type PrivateDockerd } from '../helpers/dockerd.js';
+import { acquireEngineLock, releaseEngineLock } from '../helpers/engine-lock.js';
 import { assertValid } from '../helpers/schema.js';
 
 const run = promisify(execFile);
@@ -67,10 +68,12 @@ describeDocker('docker probe against the real engine', () => {
   let gwbridgeExisted = true;
 
   beforeAll(async () => {
+    // This suite changes the shared engine (swarm init/leave): one such suite at a time.
+    await acquireEngineLock();
     // Recorded before anything changes, so afterAll can put the engine back as it was.
     swarmInitialState = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
     gwbridgeExisted = (await docker(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes('docker_gwbridge');
-  });
+  }, 620_000);
 
   afterAll(async () => {
     const errors: unknown[] = [];
@@ -79,6 +82,7 @@ describeDocker('docker probe against the real engine', () => {
       await docker(['swarm', 'leave', '--force']).catch((e: unknown) => errors.push(e));
       if (!gwbridgeExisted) await docker(['network', 'rm', 'docker_gwbridge']).catch(() => {});
     }
+    releaseEngineLock();
     if (errors.length) throw errors[0];
   });
 
