@@ -14,7 +14,7 @@ import { EXIT, InputError } from './errors.js';
 import { stderrProgress } from './progress.js';
 import { writeFilesAtomically } from '../util/write.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'junit', 'sarif', 'markdown'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'junit', 'sarif', 'markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface AssessOptions {
@@ -143,6 +143,7 @@ export async function emitReport(
 ): Promise<void> {
   const { renderText, wantsColor } = await import('../report/text.js');
   const formats = await import('../report/formats.js');
+  const { renderHtml } = await import('../report/html.js');
   const render = (format: ReportFormat, toTerminal: boolean): string => {
     switch (format) {
       case 'text':
@@ -155,6 +156,8 @@ export async function emitReport(
         return formats.renderSarif(report, sarif);
       case 'markdown':
         return formats.renderMarkdown(report);
+      case 'html':
+        return renderHtml(report);
     }
   };
   const files = opts.report.map((r) => ({ file: r.file, content: render(r.format, false) }));

@@ -86,7 +86,7 @@ export function buildProgram(): Command {
     .option('--profile <name|file>', 'profile: training-gpu, training-cpu, inference-gpu, inference-cpu, edge, dev-workstation, or a profile file')
     .option('--rules <dir>', 'extra rule pack directory (repeatable)', repeatable, [] as string[])
     .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing')
-    .addOption(new Option('--format <format>', 'report format on stdout (or --output)').choices(['text', 'json', 'junit', 'sarif', 'markdown']).default('text'))
+    .addOption(new Option('--format <format>', 'report format on stdout (or --output): text, json, junit, sarif, markdown, html').choices(['text', 'json', 'junit', 'sarif', 'markdown', 'html']).default('text'))
     .option('-o, --output <file>', 'write the --format report to a file instead of stdout')
     .option('--report <format=file>', 'also write a report in another format (repeatable): json=report.json', (v: string, prev) => parseReportSpecArg(v, prev), [] as { format: string; file: string }[])
     .addOption(new Option('--fail-under <score>', 'fail the gate when the score is below this (0-100)').argParser(parsePercent('--fail-under')))
@@ -102,6 +102,16 @@ export function buildProgram(): Command {
     const { assessCommand } = await import('./assess.js');
     process.exitCode = await assessCommand(opts);
   });
+
+  program
+    .command('diff <old> <new>')
+    .description('drift between two assessments (JSON reports) or facts documents: new, fixed and changed findings, fact changes')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .addHelpText('after', '\nExit codes: 0 no new blocking finding, 1 a new failing error-severity finding, 2 usage or input error.')
+    .action(async (oldFile: string, newFile: string, opts) => {
+      const { diffCommand } = await import('./diff.js');
+      process.exitCode = await diffCommand(oldFile, newFile, opts);
+    });
 
   const rules = program.command('rules').description('list, show and check readiness rules');
   rules
@@ -144,7 +154,7 @@ function parseReportSpecArg(value: string, previous: { format: string; file: str
   const eq = value.indexOf('=');
   const format = eq > 0 ? value.slice(0, eq).trim().toLowerCase() : '';
   const file = eq > 0 ? value.slice(eq + 1).trim() : '';
-  const formats = ['text', 'json', 'junit', 'sarif', 'markdown'];
+  const formats = ['text', 'json', 'junit', 'sarif', 'markdown', 'html'];
   if (!formats.includes(format) || !file) {
     throw new InvalidArgumentError(`expected FORMAT=FILE with FORMAT one of ${formats.join(', ')}, got "${value}"`);
   }
