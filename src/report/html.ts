@@ -28,6 +28,10 @@ export function renderHtml(report: Report): string {
     const hb = Handlebars.create();
     hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hb.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''));
+    // `code` in rule text becomes <code>code</code>; everything else is escaped by handlebars first.
+    hb.registerHelper('inline', (v: unknown) =>
+      new hb.SafeString(hb.escapeExpression(String(v ?? '')).replace(/`([^`]+)`/g, '<code>$1</code>')),
+    );
     const source = readFileSync(path.join(packageRoot(), 'templates', 'report', 'report.html.hbs'), 'utf8');
     template = hb.compile(source, { strict: false });
   }
@@ -49,6 +53,7 @@ export function renderHtml(report: Report): string {
     scoreText: report.score === null ? 'n/a' : report.score.toFixed(1),
     scoreData: report.score === null ? '' : String(report.score),
     gradeText: report.grade ?? '–',
+    capped: report.summary.blocking > 0 && report.score !== null && report.score >= 70,
     gradeClass: report.grade ?? 'none',
     coverageText: report.coverage === null ? 'n/a' : `${report.coverage}%`,
     coverageData: report.coverage === null ? '' : String(report.coverage),

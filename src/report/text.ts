@@ -47,6 +47,9 @@ export function renderText(report: Report, options: TextOptions): string {
     `Score ${gradeColor(c, report.grade)(`${score} (${grade})`)}   coverage ${report.coverage === null ? 'n/a' : `${report.coverage}%`}   ` +
       `${s.pass} pass · ${s.fail} fail · ${s.unknown} unknown · ${s.waived} waived · ${s.skipped} skipped`,
   );
+  if (s.blocking > 0 && report.score !== null && report.score >= 70) {
+    out.push(c.dim(`grade capped at D by ${s.blocking} blocking finding${s.blocking === 1 ? '' : 's'}`));
+  }
   out.push('');
 
   const header = `${pad('Category', 14)}${padLeft('Score', 7)}${padLeft('Pass', 6)}${padLeft('Fail', 6)}${padLeft('Unknown', 9)}${padLeft('Waived', 8)}`;
