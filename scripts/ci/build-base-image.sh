@@ -181,7 +181,7 @@ if [ "$FORCE" = 0 ] && up_to_date; then
   exit 0
 fi
 
-mkdir -p "$CACHE_ROOT/debs"
+mkdir -p "$CACHE_ROOT"
 # One build at a time per cache (CI jobs or test workers that start together).
 exec 9>"$CACHE_ROOT/.lock"
 if command -v flock >/dev/null 2>&1; then
@@ -238,12 +238,43 @@ if [ "$REFRESH" = 1 ] || [ ! -s "$TARBALL" ]; then
   LOG=$CACHE_ROOT/debootstrap.log
   log "debootstrap $SUITE ($VARIANT, $ARCH) from $MIRROR [$MIRROR_SOURCE]; log: $LOG"
   if ! debootstrap --variant="$VARIANT" --arch="$ARCH" --components=main \
-      --include="$(IFS=,; echo "${PACKAGES[*]}")" \
-      --cache-dir="$CACHE_ROOT/debs" "${keyring_args[@]}" \
+      --include="$(IFS=,; echo "${PACKAGES[*]}")" "${keyring_args[@]}" \
       "$SUITE" "$ROOT" "$MIRROR" >"$LOG" 2>&1; then
     tail -n 25 "$LOG" >&2
     [ -f "$ROOT/debootstrap/debootstrap.log" ] && { log "from $ROOT/debootstrap/debootstrap.log:"; tail -n 25 "$ROOT/debootstrap/debootstrap.log" >&2; }
     die "debootstrap of $SUITE from $MIRROR failed (full log: $LOG)"
+  fi
+
+  # Debian's python3-scipy Depends on python3-pythran, a build-time Python-to-C++ compiler that
+  # scipy never imports at run time; it drags in g++, boost and the Python headers (~500 MB of the
+  # ~850 MB). Replace it with an empty package of a slightly lower version (so a real install
+  # or upgrade still works), then let apt remove what nothing else needs. dpkg's database stays consistent.
+  # Just below the real version: any versioned Depends/Breaks on pythran stays satisfied.
+  pythran_version=$(chroot "$ROOT" dpkg-query -W -f='${Version}' python3-pythran 2>/dev/null || true)
+  [ -n "$pythran_version" ] || die "expected python3-pythran in the new root (python3-scipy's dependency); has Debian changed it?"
+  mkdir -p "$ROOT/tmp/pythran-stub/DEBIAN"
+  cat >"$ROOT/tmp/pythran-stub/DEBIAN/control" <<CONTROL
+Package: python3-pythran
+Version: ${pythran_version}~mlready1
+Architecture: all
+Section: python
+Priority: optional
+Maintainer: mlready CI <ci@mlready.invalid>
+Description: empty stand-in for pythran (mlready CI base image)
+ scipy depends on pythran only to be built; this image never compiles scipy.
+ Installing the real python3-pythran replaces this package.
+CONTROL
+  chroot "$ROOT" dpkg-deb --build /tmp/pythran-stub /tmp/pythran-stub.deb >/dev/null
+  chroot "$ROOT" dpkg --install /tmp/pythran-stub.deb >>"$LOG" 2>&1 || { tail -n 20 "$LOG" >&2; die "installing the pythran stub failed"; }
+  rm -rf "$ROOT/tmp/pythran-stub" "$ROOT/tmp/pythran-stub.deb"
+  # Everything outside the base system and the requested packages becomes "automatically installed".
+  mapfile -t auto < <(chroot "$ROOT" dpkg-query -W -f='${Package} ${Priority} ${Essential}\n' |
+    awk -v keep=" ${PACKAGES[*]} " '$2 != "required" && $2 != "important" && $3 != "yes" && index(keep, " " $1 " ") == 0 { print $1 }')
+  [ ${#auto[@]} -eq 0 ] || chroot "$ROOT" apt-mark auto "${auto[@]}" >/dev/null
+  if ! chroot "$ROOT" apt-get -y -q -o APT::AutoRemove::RecommendsImportant=false -o APT::AutoRemove::SuggestsImportant=false \
+      autoremove --purge >>"$LOG" 2>&1; then
+    tail -n 20 "$LOG" >&2
+    die "apt-get autoremove in the new root failed (log: $LOG)"
   fi
 
   # Smaller and reproducible-ish: no package lists, caches, logs, docs (copyright files stay), or
@@ -291,6 +322,6 @@ new_id=$("$DOCKER" import \
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
   "$DOCKER" image rm "$old_id" >/dev/null 2>&1 || true
 fi
-"$DOCKER" run --rm "$IMAGE" python -c 'import sklearn, numpy' ||
+"$DOCKER" run --rm --network none "$IMAGE" python -c 'import sklearn, numpy' ||
   die "$IMAGE was imported but 'python -c \"import sklearn, numpy\"' fails in it"
 log "built $IMAGE (${new_id#sha256:}) in $(($(date +%s) - started)) s"

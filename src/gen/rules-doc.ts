@@ -2,7 +2,9 @@
  * docs/rules.md, generated from the rule files and profiles (never edited by hand; a test fails when
  * it is stale).
  */
+import path from 'node:path';
 import { loadRuleSet, type LoadedRule } from '../rules/load.js';
+import { packageRoot } from '../util/package-root.js';
 import type { GeneratedFile } from './schemas.js';
 
 const escapeCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
@@ -13,7 +15,7 @@ function ruleSection(rule: LoadedRule): string {
     '',
     `| Category | Severity | Weight | Profiles | Source |`,
     `|---|---|---|---|---|`,
-    `| ${rule.category} | ${rule.severity} | ${rule.weight} | ${rule.profiles.join(', ')} | \`${rule.source.file}\` |`,
+    `| ${rule.category} | ${rule.severity} | ${rule.weight} | ${rule.profiles.join(', ')} | [\`${path.relative(packageRoot(), rule.source.file)}\`](../${path.relative(packageRoot(), rule.source.file)}) |`,
     '',
   ];
   if (rule.when) lines.push(`**When:** \`${escapeCell(rule.when)}\``, '');

@@ -2,8 +2,8 @@
  * Which profile an assessment uses: `--profile NAME|FILE`, else the config file's `profile`, else a
  * default chosen from the facts (documented in README and printed in every report):
  *
+ *   arm64/armv7 with at most 8 GiB of memory (Jetson-class boards included) → edge
  *   GPUs present (or the GPU tool failed on a host that has one installed)  → training-gpu
- *   arm64/armv7 with at most 8 GiB of memory                               → edge
  *   macOS, Windows or WSL                                                  → dev-workstation
  *   anything else                                                          → training-cpu
  */
@@ -34,18 +34,19 @@ function resolveNamed(value: string, profiles: Map<string, LoadedProfile>, origi
 
 export function defaultProfileName(facts: Facts): { name: string; why: string } {
   const gpu = facts.gpu;
+  const os = facts.host.os.status === 'ok' ? facts.host.os : undefined;
+  const memory = facts.host.memory.status === 'ok' ? facts.host.memory.totalBytes : undefined;
+  if (os && /^(aarch64|arm64|armv\d)/.test(os.arch) && memory !== undefined && memory <= 8 * 2 ** 30) {
+    return { name: 'edge', why: `default: ${os.arch} with ${Math.round(memory / 2 ** 30)} GiB of memory` };
+  }
   if (gpu.status === 'present') {
     const n = gpu.devices.length;
     const vendors = [...new Set(gpu.devices.map((d) => (d.vendor === 'nvidia' ? 'NVIDIA' : 'AMD')))].join('/');
     return { name: 'training-gpu', why: `default: ${n} ${vendors} GPU${n === 1 ? '' : 's'} found` };
   }
-  if (gpu.status === 'unknown' && (gpu.tools.nvidia.status === 'unknown' || gpu.tools.amd.status === 'unknown') && gpu.tools.nvidia.reason?.startsWith('not probed') !== true) {
+  const toolFailed = (t: { status: string; reason?: string }) => t.status === 'unknown' && !t.reason?.startsWith('not probed');
+  if (gpu.status === 'unknown' && (toolFailed(gpu.tools.nvidia) || toolFailed(gpu.tools.amd))) {
     return { name: 'training-gpu', why: 'default: a GPU tool is installed but could not be read' };
-  }
-  const os = facts.host.os.status === 'ok' ? facts.host.os : undefined;
-  const memory = facts.host.memory.status === 'ok' ? facts.host.memory.totalBytes : undefined;
-  if (os && /^(aarch64|arm64|armv\d)/.test(os.arch) && memory !== undefined && memory <= 8 * 2 ** 30) {
-    return { name: 'edge', why: `default: ${os.arch} with ${Math.round(memory / 2 ** 30)} GiB of memory` };
   }
   const wsl = facts.host.virtualization.status === 'ok' && facts.host.virtualization.wsl;
   if (os && (os.platform === 'darwin' || os.platform === 'win32' || wsl)) {

@@ -11,6 +11,8 @@ import { patchedFacts, tempDir, writeJson } from '../helpers/facts.js';
 import type { Report } from '../../src/report/schema.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The part of the DOM's Element used in the page (the project's TypeScript has no DOM lib). */
+type Measurable = { getBoundingClientRect(): { width: number } };
 const required = process.env.MLREADY_REQUIRE_DOCKER === '1'; // CI installs chromium with the engine
 const describeBrowser = existsSync(CHROMIUM) || required ? describe : describe.skip;
 
@@ -62,8 +64,8 @@ describeBrowser('HTML report in Chromium', () => {
       els.map((el) => ({
         category: el.getAttribute('data-category'),
         score: el.getAttribute('data-score'),
-        width: (el.querySelector('rect.value') as SVGRectElement).getBoundingClientRect().width,
-        track: (el.querySelector('rect.track') as SVGRectElement).getBoundingClientRect().width,
+        width: (el.querySelector('rect.value') as unknown as Measurable).getBoundingClientRect().width,
+        track: (el.querySelector('rect.track') as unknown as Measurable).getBoundingClientRect().width,
       })),
     );
     const expected = report.categories.filter((c) => c.applicable > 0);
