@@ -22,21 +22,24 @@ await build({
   define: { __MLREADY_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   logLevel: 'error',
 });
-const { generatedFiles } = await import(pathToFileURL(out).href);
+const { phases } = await import(pathToFileURL(out).href);
 rmSync(out, { force: true });
 const check = process.argv.includes('--check');
 const stale = [];
-for (const file of await generatedFiles()) {
-  const target = path.join(root, file.path);
-  let current = null;
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {}
-  if (current === file.content) continue;
-  stale.push(file.path);
-  if (!check) {
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, file.content);
+// Each phase is written before the next one runs (the docs phase loads rules against the new schemas).
+for (const phase of phases) {
+  for (const file of await phase()) {
+    const target = path.join(root, file.path);
+    let current = null;
+    try {
+      current = readFileSync(target, 'utf8');
+    } catch {}
+    if (current === file.content) continue;
+    stale.push(file.path);
+    if (!check) {
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, file.content);
+    }
   }
 }
 if (check && stale.length) {

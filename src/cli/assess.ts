@@ -40,11 +40,12 @@ export interface AssessOptions {
   verbose?: boolean;
 }
 
-function failingKey(f: { ruleId: string; scope?: string; location?: { file: string } }): string {
+/** How a failing finding is matched against a baseline: rule and file (artifact findings). */
+export function failingKey(f: { ruleId: string; scope?: string; location?: { file: string } }): string {
   return `${f.ruleId}\0${f.location?.file ?? ''}`;
 }
 
-async function loadBaseline(file: string): Promise<Set<string>> {
+export async function loadBaseline(file: string): Promise<Set<string>> {
   const [{ parseJsonFile, checkSchemaVersion }, { REPORT_SCHEMA_VERSION }] = await Promise.all([
     import('../facts/load.js'),
     import('../report/version.js'),

@@ -63,6 +63,28 @@ function addProbeOptions(command: Command): Command {
 
 const repeatable = (v: string, prev: string[]) => [...prev, v];
 
+/** Options shared by the commands that judge and report (assess, lint): rules, formats and the gate. */
+function addReportOptions(command: Command): Command {
+  return command
+    .option('--profile <name|file>', 'profile: training-gpu, training-cpu, inference-gpu, inference-cpu, edge, dev-workstation, or a profile file')
+    .option('--rules <dir>', 'extra rule pack directory (repeatable)', repeatable, [] as string[])
+    .addOption(
+      new Option('--format <format>', 'report format on stdout (or --output): text, json, junit, sarif, markdown, html')
+        .choices(['text', 'json', 'junit', 'sarif', 'markdown', 'html'])
+        .default('text'),
+    )
+    .option('-o, --output <file>', 'write the --format report to a file instead of stdout')
+    .option('--report <format=file>', 'also write a report in another format (repeatable): json=report.json', (v: string, prev) => parseReportSpecArg(v, prev), [] as { format: string; file: string }[])
+    .addOption(new Option('--fail-under <score>', 'fail the gate when the score is below this (0-100)').argParser(parsePercent('--fail-under')))
+    .addOption(new Option('--fail-on <severity>', 'fail the gate on failing findings of this severity or higher').choices(['error', 'warning', 'never']).default('error'))
+    .option('--strict', 'count unknown outcomes as failures')
+    .addOption(new Option('--min-coverage <percent>', 'fail the gate when coverage is below this (0-100)').argParser(parsePercent('--min-coverage')))
+    .option('--baseline <report.json>', 'fail the gate only on findings that are not in this earlier JSON report')
+    .option('--config <file>', 'configuration file (default: mlready.config.yaml in the working directory)')
+    .option('--no-color', 'no colors in the text report (NO_COLOR is also respected)')
+    .option('-v, --verbose', 'list passing and skipped rules too');
+}
+
 export function buildProgram(): Command {
   const program = new Command('mlready')
     .description('Is this machine, container runtime and cluster ready for ML workflows in containers?')
@@ -81,27 +103,27 @@ export function buildProgram(): Command {
       await probeCommand(opts);
     });
 
-  const assess = addProbeOptions(program.command('assess').description('probe (or read saved facts), evaluate the readiness rules, report, and gate'))
-    .option('--spec <file>', 'workflow spec giving rules a workload (default: mlready.yaml in the working directory, when present)')
-    .option('--profile <name|file>', 'profile: training-gpu, training-cpu, inference-gpu, inference-cpu, edge, dev-workstation, or a profile file')
-    .option('--rules <dir>', 'extra rule pack directory (repeatable)', repeatable, [] as string[])
-    .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing')
-    .addOption(new Option('--format <format>', 'report format on stdout (or --output): text, json, junit, sarif, markdown, html').choices(['text', 'json', 'junit', 'sarif', 'markdown', 'html']).default('text'))
-    .option('-o, --output <file>', 'write the --format report to a file instead of stdout')
-    .option('--report <format=file>', 'also write a report in another format (repeatable): json=report.json', (v: string, prev) => parseReportSpecArg(v, prev), [] as { format: string; file: string }[])
-    .addOption(new Option('--fail-under <score>', 'fail the gate when the score is below this (0-100)').argParser(parsePercent('--fail-under')))
-    .addOption(new Option('--fail-on <severity>', 'fail the gate on failing findings of this severity or higher').choices(['error', 'warning', 'never']).default('error'))
-    .option('--strict', 'count unknown outcomes as failures')
-    .addOption(new Option('--min-coverage <percent>', 'fail the gate when coverage is below this (0-100)').argParser(parsePercent('--min-coverage')))
-    .option('--baseline <report.json>', 'fail the gate only on findings that are not in this earlier JSON report')
-    .option('--config <file>', 'configuration file (default: mlready.config.yaml in the working directory)')
-    .option('--no-color', 'no colors in the text report (NO_COLOR is also respected)')
-    .option('-v, --verbose', 'list passing and skipped rules too')
-    .addHelpText('after', EXIT_CODES_HELP);
+  const assess = addReportOptions(
+    addProbeOptions(program.command('assess').description('probe (or read saved facts), evaluate the readiness rules, report, and gate'))
+      .option('--spec <file>', 'workflow spec giving rules a workload (default: mlready.yaml in the working directory, when present)')
+      .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing'),
+  ).addHelpText('after', EXIT_CODES_HELP);
   assess.action(async (opts) => {
     const { assessCommand } = await import('./assess.js');
     process.exitCode = await assessCommand(opts);
   });
+
+  addReportOptions(
+    program
+      .command('lint')
+      .argument('<paths...>', 'Dockerfiles, compose files, Kubernetes manifests, or directories holding them; - for stdin')
+      .description('judge Dockerfiles, compose files and Kubernetes manifests with the artifact rules'),
+  )
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (paths: string[], opts) => {
+      const { lintCommand } = await import('./lint.js');
+      process.exitCode = await lintCommand(paths, opts);
+    });
 
   program
     .command('diff <old> <new>')
@@ -111,6 +133,52 @@ export function buildProgram(): Command {
     .action(async (oldFile: string, newFile: string, opts) => {
       const { diffCommand } = await import('./diff.js');
       process.exitCode = await diffCommand(oldFile, newFile, opts);
+    });
+
+  program
+    .command('init')
+    .description('write a workflow spec (mlready.yaml), with defaults from this machine and its cluster')
+    .option('--name <name>', 'workflow name (DNS-1123 label; default: the directory name)')
+    .option('--framework <framework>', 'sklearn, pytorch, tensorflow, xgboost, huggingface or none (default: from requirements.txt)')
+    .option('--python <version>', 'Python version, e.g. 3.11')
+    .option('--gpu [count]', 'GPUs for the training stage (default: 1 when the facts show a GPU, else none)')
+    .option('--no-gpu', 'no GPUs')
+    .option('--namespace <ns>', 'Kubernetes namespace (default: the workflow name)')
+    .option('--storage-class <name>', "Kubernetes StorageClass of the volumes (default: the cluster's default, from the facts)")
+    .option('--out <file>', 'where to write the spec', 'mlready.yaml')
+    .option('--facts <file>', 'take defaults from a saved facts document instead of probing')
+    .option('-y, --yes', 'no prompts: flags, then defaults')
+    .option('--force', 'replace an existing spec')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (opts) => {
+      const { initCommand } = await import('./init.js');
+      process.exitCode = await initCommand(opts);
+    });
+
+  program
+    .command('scaffold')
+    .description('generate Dockerfile, compose, swarm stack and Kubernetes manifests from the workflow spec and the facts')
+    .option('--spec <file>', 'workflow spec (default: mlready.yaml in the working directory)')
+    .option('--out <dir>', "output directory (default: the spec's directory)")
+    .option('--emit <kinds>', 'what to generate, comma-separated: dockerfile, compose, swarm, k8s, or all', 'all')
+    .option('--facts <file>', 'tailor the output to a saved facts document (from mlready probe)')
+    .addOption(new Option('--probe [targets]', 'probe now and tailor the output (targets: local, docker, k8s, swarm; default local,docker,k8s)')
+      .argParser(parseList('target', TARGET_NAMES, { kubernetes: 'k8s' })))
+    .addOption(new Option('--timeout <seconds>', "budget of each target's probe (--probe)").argParser(parseSeconds).default(5000, '5'))
+    .option('--kubeconfig <file>', 'kubeconfig file for --probe')
+    .option('--context <name>', 'kubeconfig context for --probe')
+    .option('--base-image <image>', 'base image of the Dockerfile (overrides the compatibility data and spec.image.base)')
+    .option('--registry <registry>', 'registry prefix of the stage images (overrides spec.image.registry)')
+    .option('--data <dir>', 'directory with your own compatibility tables (cuda-drivers.json, base-images.json); also MLREADY_DATA_DIR')
+    .option('--buildkit', 'allow BuildKit-only Dockerfile syntax (pip cache mounts)')
+    .option('--dry-run', 'list the files and decisions; write nothing')
+    .option('--json', 'with --dry-run: as JSON')
+    .option('--diff', 'print unified diffs against the files that exist; write nothing')
+    .option('--force', 'replace files that were edited since they were generated, or not generated by mlready')
+    .addHelpText('after', `${EXIT_CODES_HELP.replace('  1  the readiness gate failed', '  1  files were kept: edited since generated, or not generated by mlready (see --force)')}`)
+    .action(async (opts) => {
+      const { scaffoldCommand, parseEmit } = await import('./scaffold.js');
+      process.exitCode = await scaffoldCommand({ ...opts, emit: parseEmit(opts.emit) });
     });
 
   const rules = program.command('rules').description('list, show and check readiness rules');

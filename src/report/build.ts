@@ -17,6 +17,7 @@ export interface ReportInput {
   gate: GateOptions;
   inputs: Report['inputs'];
   facts?: Facts;
+  lint?: Report['lint'];
   baselineFile?: string;
   now?: Date;
 }
@@ -57,5 +58,6 @@ export function buildReport(input: ReportInput): Report {
     waivers: { expired: input.evaluation.expiredWaivers },
     inputs: input.inputs,
     ...(input.facts ? { facts: input.facts } : {}),
+    ...(input.lint ? { lint: input.lint } : {}),
   };
 }

@@ -109,6 +109,18 @@ export const ReportDocument = Type.Object(
       { additionalProperties: false },
     ),
     facts: Type.Optional(EmbeddedFacts),
+    lint: Type.Optional(
+      Type.Object(
+        {
+          files: Type.Array(Type.String(), { description: 'Files read' }),
+          artifacts: Type.Integer({ minimum: 0, description: 'Dockerfiles, compose services and Kubernetes objects judged' }),
+          skipped: Type.Array(Type.Object({ file: Type.String(), reason: Type.String() }, { additionalProperties: false }), {
+            description: 'What was left out, and why (binary files, YAML that is neither compose nor Kubernetes)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { $id: 'https://mlready.dev/schemas/report.schema.json', title: 'mlready report', additionalProperties: false },
 );

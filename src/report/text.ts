@@ -41,6 +41,7 @@ export function renderText(report: Report, options: TextOptions): string {
   const what = report.kind === 'lint' ? 'mlready lint' : 'mlready assess';
   out.push(`${c.bold(what)} — profile ${c.cyan(report.profile.name)} (${report.profile.why})`);
   if (report.inputs.facts) out.push(c.dim(`facts from ${report.inputs.facts}`));
+  if (report.lint) out.push(c.dim(`${report.lint.artifacts} artifacts in ${report.lint.files.length} files`));
   const score = report.score === null ? 'n/a' : report.score.toFixed(1);
   const grade = report.grade ?? '-';
   out.push(
@@ -83,6 +84,10 @@ export function renderText(report: Report, options: TextOptions): string {
   if (options.verbose) {
     group('Passed', report.findings.filter((f) => f.outcome === 'pass'), '✓', c.green, false);
     group('Skipped', report.findings.filter((f) => f.outcome === 'skipped'), '-', c.dim, false);
+  }
+  if (report.lint?.skipped.length) {
+    out.push('', c.dim(`Skipped (${report.lint.skipped.length})`));
+    for (const sk of report.lint.skipped) out.push(c.dim(`  ${sk.file}: ${sk.reason}`));
   }
   if (report.waivers.expired.length) {
     out.push('', c.yellow.bold(`Expired waivers (${report.waivers.expired.length}) — no longer applied`));

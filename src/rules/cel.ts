@@ -14,7 +14,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import semver from 'semver';
 import { parseQuantity, QuantityError } from '../util/quantity.js';
 
-export type Root = 'facts' | 'profile' | 'workload';
+export type Root = 'facts' | 'profile' | 'workload' | 'artifact' | 'artifacts';
 
 /** A path read by an expression: `facts.gpu.devices[].eccEnabled` is ['gpu','devices','[]','eccEnabled']. */
 export interface Reference {
@@ -60,6 +60,8 @@ export function celEnvironment(): Environment {
   env.registerVariable('facts', 'dyn');
   env.registerVariable('profile', 'dyn');
   env.registerVariable('workload', 'dyn');
+  env.registerVariable('artifact', 'dyn');
+  env.registerVariable('artifacts', 'dyn');
   env.registerFunction('versionAtLeast(string, string): bool', versionAtLeast);
   env.registerFunction('quantityBytes(string): int', (s: string) => {
     try {
@@ -145,7 +147,7 @@ export function extractReferences(ast: unknown): Reference[] {
   return refs;
 }
 
-const ROOTS = new Set<string>(['facts', 'profile', 'workload']);
+const ROOTS = new Set<string>(['facts', 'profile', 'workload', 'artifact', 'artifacts']);
 
 function memberChain(
   node: AstNode,

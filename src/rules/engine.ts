@@ -106,6 +106,8 @@ handlebars.registerHelper('join', (v: unknown, sep: unknown) =>
 );
 handlebars.registerHelper('json', (v: unknown) => JSON.stringify(v));
 handlebars.registerHelper('count', (v: unknown) => (Array.isArray(v) ? v.length : 0));
+handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+handlebars.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
 const templates = new Map<string, HandlebarsTemplateDelegate>();
 
 export function renderMessage(template: string, data: Record<string, unknown>): string {
@@ -284,35 +286,140 @@ export function evaluateRule(
   return { ...base, outcome: 'fail', message };
 }
 
-/** All rules: config overrides, evaluation, waivers. */
-export function evaluateRules(rules: LoadedRule[], input: EvaluationInput): Evaluation {
-  const ctx = prepareContext(input);
+/** Waivers and config overrides, shared by environment and artifact evaluation. */
+function governance(input: Pick<EvaluationInput, 'config' | 'today'>) {
   const overrides = input.config?.rules ?? {};
   const today = input.today ?? new Date().toISOString().slice(0, 10);
   const waivers = input.config?.waivers ?? [];
   const expiredWaivers = waivers.filter((w) => w.expires !== undefined && w.expires < today);
   const active = waivers.filter((w) => !expiredWaivers.includes(w));
+  const waive = (rule: LoadedRule, finding: Finding): Finding => {
+    if (finding.outcome !== 'fail' && finding.outcome !== 'unknown') return finding;
+    const target = finding.location?.file ?? finding.scope ?? '';
+    const waiver = active.find((w) => w.rule === rule.id && (w.scope === undefined || globMatch(w.scope, target)));
+    if (!waiver) return finding;
+    return {
+      ...finding,
+      outcome: 'waived',
+      reason: `waived: ${waiver.reason}${waiver.expires ? ` (until ${waiver.expires})` : ''}`,
+      waiver: { reason: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) },
+    };
+  };
+  const disabled = (rule: LoadedRule, severity: SeverityName): Finding | undefined =>
+    overrides[rule.id]?.enabled === false
+      ? { ...baseFinding(rule, severity, undefined), outcome: 'skipped', reason: 'disabled in the configuration' }
+      : undefined;
+  const severityOf = (rule: LoadedRule): SeverityName => overrides[rule.id]?.severity ?? rule.severity;
+  return { expiredWaivers, waive, disabled, severityOf };
+}
 
-  const findings = rules.map((rule) => {
-    const override = overrides[rule.id];
-    const severity = override?.severity ?? rule.severity;
-    if (override?.enabled === false) {
-      return { ...baseFinding(rule, severity, undefined), outcome: 'skipped' as const, reason: 'disabled in the configuration' };
-    }
-    const finding = evaluateRule(rule, ctx, severity);
-    if (finding.outcome === 'fail' || finding.outcome === 'unknown') {
-      const target = finding.location?.file ?? finding.scope ?? '';
-      const waiver = active.find((w) => w.rule === rule.id && (w.scope === undefined || globMatch(w.scope, target)));
-      if (waiver) {
-        return {
-          ...finding,
-          outcome: 'waived' as const,
-          reason: `waived: ${waiver.reason}${waiver.expires ? ` (until ${waiver.expires})` : ''}`,
-          waiver: { reason: waiver.reason, ...(waiver.expires ? { expires: waiver.expires } : {}) },
-        };
+/** All environment rules: config overrides, evaluation, waivers. */
+export function evaluateRules(rules: LoadedRule[], input: EvaluationInput): Evaluation {
+  const ctx = prepareContext(input);
+  const g = governance(input);
+  const findings = rules
+    .filter((rule) => rule.appliesTo === 'environment')
+    .map((rule) => {
+      const severity = g.severityOf(rule);
+      return g.disabled(rule, severity) ?? g.waive(rule, evaluateRule(rule, ctx, severity));
+    });
+  return { findings, expiredWaivers: g.expiredWaivers };
+}
+
+// ---------------------------------------------------------------- artifacts (mlready lint)
+
+export interface ArtifactEvaluationInput {
+  artifacts: { file: string; line: number }[];
+  profile: LoadedProfile;
+  config?: Pick<ConfigDoc, 'rules' | 'waivers'>;
+  today?: string;
+}
+
+/** The CEL and template context of one lint run: `artifacts` converted once, `profile`. */
+export function prepareArtifactContext(input: Pick<ArtifactEvaluationInput, 'artifacts' | 'profile'>) {
+  const profileValue = { name: input.profile.name, gpu: input.profile.gpu, ...input.profile.thresholds };
+  return {
+    profile: input.profile,
+    cel: { artifacts: toCel(input.artifacts), profile: toCel(profileValue), facts: null, workload: null },
+    plain: { artifacts: input.artifacts, profile: profileValue },
+  };
+}
+
+/**
+ * One artifact rule over every artifact: a finding per artifact its `when` selects (pass or fail, located
+ * at the artifact's file and line, or the rule's `line`); none selected → one skipped finding.
+ */
+export function evaluateArtifactRule(
+  rule: LoadedRule,
+  ctx: ReturnType<typeof prepareArtifactContext>,
+  severity: SeverityName = rule.severity,
+): Finding[] {
+  const base = baseFinding(rule, severity, undefined);
+  if (!selectedByProfile(rule, ctx.profile)) return [{ ...base, outcome: 'skipped', reason: `not part of the ${ctx.profile.name} profile` }];
+  const out: Finding[] = [];
+  const artifacts = ctx.cel.artifacts as unknown[];
+  ctx.plain.artifacts.forEach((plain, i) => {
+    const cel = { ...ctx.cel, artifact: artifacts[i] };
+    const location = (line: number) => ({ file: plain.file, line });
+    const unknown = (reason: string): Finding => ({ ...base, outcome: 'unknown', reason, message: reason, location: location(plain.line) });
+    if (rule.whenExpr) {
+      let applies: unknown;
+      try {
+        applies = rule.whenExpr.evaluate(cel);
+      } catch (e) {
+        out.push(unknown(`rule error in when: ${evaluationMessage(e)}`));
+        return;
       }
+      if (applies !== true) return;
     }
-    return finding;
+    let ok: unknown;
+    try {
+      ok = rule.checkExpr.evaluate(cel);
+    } catch (e) {
+      out.push(unknown(`rule error in check: ${evaluationMessage(e)}`));
+      return;
+    }
+    if (ok === true) {
+      out.push({ ...base, outcome: 'pass', location: location(plain.line) });
+      return;
+    }
+    if (ok !== false) {
+      out.push(unknown(`rule error in check: expected a bool, got ${typeof fromCel(ok)}`));
+      return;
+    }
+    let details: unknown;
+    let line = plain.line;
+    try {
+      if (rule.detailsExpr) details = fromCel(rule.detailsExpr.evaluate(cel));
+      if (rule.lineExpr) {
+        const l = fromCel(rule.lineExpr.evaluate(cel));
+        if (typeof l === 'number' && Number.isInteger(l) && l > 0) line = l;
+      }
+    } catch {
+      /* details and line only refine the message */
+    }
+    let message: string;
+    try {
+      message = renderMessage(rule.message, { ...ctx.plain, artifact: plain, details });
+    } catch (e) {
+      message = `${rule.title} (message template error: ${evaluationMessage(e)})`;
+    }
+    out.push({ ...base, outcome: 'fail', message, location: location(line) });
   });
-  return { findings, expiredWaivers };
+  if (out.length === 0) out.push({ ...base, outcome: 'skipped', reason: 'no artifact it applies to' });
+  return out;
+}
+
+/** All artifact rules over one lint run: config overrides, evaluation, waivers (scoped by file). */
+export function evaluateArtifactRules(rules: LoadedRule[], input: ArtifactEvaluationInput): Evaluation {
+  const ctx = prepareArtifactContext(input);
+  const g = governance(input);
+  const findings = rules
+    .filter((rule) => rule.appliesTo === 'artifact')
+    .flatMap((rule) => {
+      const severity = g.severityOf(rule);
+      const off = g.disabled(rule, severity);
+      return off ? [off] : evaluateArtifactRule(rule, ctx, severity).map((f) => g.waive(rule, f));
+    });
+  return { findings, expiredWaivers: g.expiredWaivers };
 }

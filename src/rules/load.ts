@@ -23,7 +23,7 @@ import { byString } from '../util/compare.js';
 export interface RuleSource {
   file: string;
   /** Lines of the rule's keys, for error messages and SARIF. */
-  lines: Partial<Record<'id' | 'when' | 'check' | 'details' | 'message', number>>;
+  lines: Partial<Record<'id' | 'when' | 'check' | 'details' | 'line' | 'message', number>>;
   pack: string;
 }
 
@@ -38,6 +38,7 @@ export interface LoadedRule extends StoredRule {
   whenExpr?: CompiledExpression;
   checkExpr: CompiledExpression;
   detailsExpr?: CompiledExpression;
+  lineExpr?: CompiledExpression;
   /** Every path the rule's expressions read. */
   refs: Reference[];
 }
@@ -138,7 +139,7 @@ export function readRuleFile(file: string, pack: string): { doc: RuleDoc; source
   validateOrThrow(publishedSchema('rules'), yaml.value, yaml, 'rule');
   const doc = yaml.value as RuleDoc;
   const lines: RuleSource['lines'] = {};
-  for (const key of ['id', 'when', 'check', 'details', 'message'] as const) {
+  for (const key of ['id', 'when', 'check', 'details', 'line', 'message'] as const) {
     const line = yaml.lineOf([key]);
     if (line !== undefined && key in doc) lines[key] = line;
   }
@@ -150,7 +151,7 @@ export function readRuleFile(file: string, pack: string): { doc: RuleDoc; source
  * against the known profiles' thresholds.
  */
 export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, knownProfileKeys: Set<string>): LoadedRule {
-  const compile = (key: 'when' | 'check' | 'details'): CompiledExpression | undefined => {
+  const compile = (key: 'when' | 'check' | 'details' | 'line'): CompiledExpression | undefined => {
     const text = rule[key];
     if (text === undefined) return undefined;
     try {
@@ -163,8 +164,9 @@ export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, kno
   const whenExpr = compile('when');
   const checkExpr = compile('check')!;
   const detailsExpr = compile('details');
+  const lineExpr = compile('line');
   const refs: Reference[] = [];
-  for (const [key, expr] of [['when', whenExpr], ['check', checkExpr], ['details', detailsExpr]] as const) {
+  for (const [key, expr] of [['when', whenExpr], ['check', checkExpr], ['details', detailsExpr], ['line', lineExpr]] as const) {
     if (!expr) continue;
     for (const ref of expr.refs) {
       if (ref.root === 'facts' && !factsSchemaHasPath(ref.path)) {
@@ -194,6 +196,7 @@ export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, kno
     ...(whenExpr ? { whenExpr } : {}),
     checkExpr,
     ...(detailsExpr ? { detailsExpr } : {}),
+    ...(lineExpr ? { lineExpr } : {}),
     refs,
   };
 }
@@ -290,8 +293,7 @@ export function loadRuleSet(options: LoadOptions = {}): RuleSet {
 export function builtinBundle(): BuiltinBundle {
   const set = loadRuleSet({ builtin: true, withTests: true });
   const rules = set.rules.map((r) => {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    const { tests, whenExpr, checkExpr, detailsExpr, refs, appliesTo, source, ...stored } = r;
+    const { tests, whenExpr, checkExpr, detailsExpr, lineExpr, refs, appliesTo, source, ...stored } = r;
     return {
       ...stored,
       ...(appliesTo !== 'environment' ? { appliesTo } : {}),

@@ -22,7 +22,8 @@ function looksLikeFile(value: string): boolean {
   return value.includes('/') || value.includes('\\') || /\.ya?ml$/.test(value) || existsSync(value);
 }
 
-function resolveNamed(value: string, profiles: Map<string, LoadedProfile>, origin: string): LoadedProfile {
+/** A profile by name, or from a file; a UsageError listing the valid names otherwise. */
+export function resolveProfile(value: string, profiles: Map<string, LoadedProfile>, origin: string): LoadedProfile {
   const byName = profiles.get(value);
   if (byName) return byName;
   if (looksLikeFile(value)) {
@@ -60,10 +61,10 @@ export function chooseProfile(
   profiles: Map<string, LoadedProfile>,
   options: { flag?: string; config?: string; configFile?: string },
 ): ProfileChoice {
-  if (options.flag) return { profile: resolveNamed(options.flag, profiles, '--profile'), source: 'flag', why: 'chosen with --profile' };
+  if (options.flag) return { profile: resolveProfile(options.flag, profiles, '--profile'), source: 'flag', why: 'chosen with --profile' };
   if (options.config) {
     return {
-      profile: resolveNamed(options.config, profiles, options.configFile ?? 'config'),
+      profile: resolveProfile(options.config, profiles, options.configFile ?? 'config'),
       source: 'config',
       why: `from ${options.configFile ?? 'the configuration file'}`,
     };

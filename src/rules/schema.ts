@@ -24,7 +24,11 @@ export const RuleFixture = Type.Object(
         description: 'Merge patch (RFC 7386) applied to the base facts document: objects merge, null deletes, arrays replace',
       }),
     ),
-    artifact: Type.Optional(Type.Unknown({ description: 'Artifact facts (for appliesTo: artifact rules)' })),
+    files: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'appliesTo: artifact rules: files (name → content) linted together; the case fails when any artifact fails',
+      }),
+    ),
     profile: Type.Optional(Type.String({ description: 'Profile to evaluate under (overrides tests.profile)' })),
     workload: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The workload in scope, if any' })),
   },
@@ -58,6 +62,7 @@ export const Rule = Type.Object(
     when: Type.Optional(Cel('precondition; the rule is skipped when false')),
     check: Cel('true when the environment is ready'),
     details: Type.Optional(Cel('evaluated when the check fails; its value is {{details}} in the message (e.g. the devices at fault)')),
+    line: Type.Optional(Cel('appliesTo: artifact rules: the line a failure points at (default: the artifact\'s line)')),
     message: Type.String({ minLength: 1, description: 'Handlebars template shown when the check fails' }),
     rationale: Type.String({ minLength: 1 }),
     remediation: Type.String({ minLength: 1 }),

@@ -6,12 +6,14 @@
  * built-in `rules/fixtures/`) with the case's `facts` merge patch applied (RFC 7386: objects merge,
  * null deletes, arrays replace). The result must be a valid facts document.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Facts } from '../facts/schema.js';
 import { readPackageJson } from '../util/package-root.js';
 import { validator } from '../util/validate.js';
-import { evaluateRule, prepareContext, type Outcome } from './engine.js';
+import { evaluateArtifactRule, evaluateRule, prepareArtifactContext, prepareContext, type Finding, type Outcome } from './engine.js';
+import { collectArtifacts } from '../lint/collect.js';
 import { BUILTIN_DIR, type LoadedProfile, type LoadedRule, type RuleSet } from './load.js';
 import type { RuleFixtureDoc } from './schema.js';
 
@@ -94,6 +96,19 @@ export function runRuleTests(set: RuleSet, options: { only?: (rule: LoadedRule) 
       const record = (actual: Outcome, ok: boolean, detail?: string) =>
         results.push({ ruleId: rule.id, file: rule.source.file, expected, actual, name: c.name, ok, ...(detail ? { detail } : {}) });
       try {
+        if (rule.appliesTo === 'artifact') {
+          const profileName = c.profile ?? tests.profile ?? (rule.profiles.includes('*') ? 'training-gpu' : rule.profiles[0]!);
+          const profile = set.profiles.get(profileName);
+          if (!profile) {
+            record('unknown', false, `unknown profile "${profileName}"`);
+            continue;
+          }
+          const findings = lintCase(rule, c.files ?? {}, profile);
+          const outcome = aggregate(findings);
+          const detail = findings.find((f) => f.outcome === outcome)?.[outcome === 'fail' ? 'message' : 'reason'];
+          record(outcome, outcome === expected, detail);
+          continue;
+        }
         const baseName = c.base ?? tests.base ?? 'gpu-server';
         const facts = mergePatch(loadFixture(baseName, dirs), c.facts ?? {}) as Facts;
         if (!validate(facts)) {
@@ -117,6 +132,29 @@ export function runRuleTests(set: RuleSet, options: { only?: (rule: LoadedRule) 
     }
   }
   return { results, untested };
+}
+
+/** Lints a case's files (written to a temporary directory, as a user's files would be) with one rule. */
+function lintCase(rule: LoadedRule, files: Record<string, string>, profile: LoadedProfile): Finding[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlready-rule-case-'));
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const target = path.join(dir, name);
+      if (!target.startsWith(dir + path.sep)) throw new Error(`fixture file name escapes the case directory: ${name}`);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+    const input = collectArtifacts([dir]);
+    return evaluateArtifactRule(rule, prepareArtifactContext({ artifacts: input.artifacts, profile }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A case's outcome: fail when any artifact fails, else unknown, else pass, else skipped. */
+function aggregate(findings: Finding[]): Outcome {
+  for (const o of ['fail', 'unknown', 'pass'] as const) if (findings.some((f) => f.outcome === o)) return o;
+  return 'skipped';
 }
 
 /** The pack directories that contain `dir`, innermost first. */
