@@ -19,6 +19,8 @@ broken.gpu.devices[1].cudaVersion = '11.4';
 let t = performance.now();
 const set = loadRuleSet({ builtin: true });
 const loadMs = performance.now() - t;
+// assess evaluates the environment rules (artifact rules are mlready lint's).
+set.rules = set.rules.filter((r) => r.appliesTo === 'environment');
 const profile = set.profiles.get('training-gpu');
 const N = 10_000;
 
@@ -44,7 +46,7 @@ for (let i = 0; i < passes; i++) evaluateRules(set.rules, { facts: broken, profi
 const whole = performance.now() - t;
 
 const lines = [
-  `${set.rules.length} rules loaded and compiled in ${loadMs.toFixed(1)} ms (built-in bundle).`,
+  `Built-in bundle loaded in ${loadMs.toFixed(1)} ms (expressions parse on first use); ${set.rules.length} environment rules.`,
   '',
   '| Measurement | ms | goal |',
   '|---|---:|---|',

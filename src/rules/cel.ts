@@ -119,7 +119,7 @@ export function extractReferences(ast: unknown): Reference[] {
     if (!isNode(node)) return;
     const chain = memberChain(node, scope);
     if (chain) {
-      refs.push({ ...chain, offset: node.pos ?? node.start ?? 0 });
+      refs.push({ root: chain.root, path: chain.path, offset: node.pos ?? node.start ?? 0 });
       // Index expressions inside the chain may read other paths.
       for (const idx of chain.indexNodes) visit(idx, scope);
       return;
@@ -201,6 +201,25 @@ export function compileExpression(source: string): CompiledExpression {
     source,
     refs,
     evaluate: (context) => parsed(context),
+  };
+}
+
+/**
+ * An expression validated earlier (the built-in pack is checked at build time): its references are
+ * known, and it is parsed only when first evaluated — rules that a run skips are never parsed.
+ */
+export function lazyExpression(source: string, refs: Reference[]): CompiledExpression {
+  let program: ((context: Record<string, unknown>) => unknown) | undefined;
+  return {
+    source,
+    refs,
+    evaluate(context) {
+      if (!program) {
+        const env = celEnvironment();
+        program = env.parse(renameBytes(env, source));
+      }
+      return program(context);
+    },
   };
 }
 

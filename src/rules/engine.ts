@@ -146,17 +146,23 @@ function baseFinding(rule: LoadedRule, severity: SeverityName, scope: string | u
 }
 
 /** What a rule reads, worked out once per rule: fact paths (deduplicated), targets, workload. */
+/** A fact path and its memo key. */
+interface FactPath {
+  path: string[];
+  key: string;
+}
+
 interface RulePlan {
-  whenPaths: string[][];
-  checkPaths: string[][];
+  whenPaths: FactPath[];
+  checkPaths: FactPath[];
   targets: string[];
   readsWorkload: boolean;
 }
 const plans = new WeakMap<LoadedRule, RulePlan>();
 
-function uniquePaths(refs: Reference[]): string[][] {
-  const seen = new Map<string, string[]>();
-  for (const r of refs) if (r.root === 'facts') seen.set(r.path.join('\0'), r.path);
+function uniquePaths(refs: Reference[]): FactPath[] {
+  const seen = new Map<string, FactPath>();
+  for (const r of refs) if (r.root === 'facts') seen.set(r.path.join('\0'), { path: r.path, key: r.path.join('\0') });
   return [...seen.values()];
 }
 
@@ -185,7 +191,9 @@ export interface PreparedContext {
   profile: LoadedProfile;
   hasWorkload: boolean;
   /** The unknown section along a fact path, memoised per document. */
-  unknownAt(path: string[]): { at: string; reason: string } | undefined;
+  unknownAt(path: FactPath): { at: string; reason: string } | undefined;
+  /** The host name: what environment findings are about (waiver scopes match it). */
+  scope?: string;
 }
 
 export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' | 'workload'>): PreparedContext {
@@ -203,8 +211,7 @@ export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' 
     plain,
     profile: input.profile,
     hasWorkload: input.workload !== undefined,
-    unknownAt(path) {
-      const key = path.join('\0');
+    unknownAt({ path, key }) {
       let found = memo.get(key);
       if (found === undefined) {
         found = unknownAlong(facts, path) ?? null;
@@ -212,6 +219,7 @@ export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' 
       }
       return found ?? undefined;
     },
+    ...(typeof (facts.host as Json | undefined)?.hostname === 'string' ? { scope: (facts.host as Json).hostname as string } : {}),
   };
 }
 
@@ -221,8 +229,7 @@ export function evaluateRule(
   ctx: PreparedContext,
   severity: SeverityName = rule.severity,
 ): Finding {
-  const scope = typeof (ctx.facts.host as Json | undefined)?.hostname === 'string' ? ((ctx.facts.host as Json).hostname as string) : undefined;
-  const base = baseFinding(rule, severity, scope);
+  const base = baseFinding(rule, severity, ctx.scope);
   const skipped = (reason: string): Finding => ({ ...base, outcome: 'skipped', reason });
   const unknown = (reason: string): Finding => ({ ...base, outcome: 'unknown', reason, message: reason });
 
@@ -232,7 +239,7 @@ export function evaluateRule(
   const missingTarget = plan.targets.find((t) => !ctx.targets.has(t));
   if (missingTarget) return skipped(`target "${missingTarget}" was not probed`);
 
-  const unknownIn = (paths: string[][]): string | undefined => {
+  const unknownIn = (paths: FactPath[]): string | undefined => {
     for (const path of paths) {
       const found = ctx.unknownAt(path);
       if (found) return found.at ? `${found.at}: ${found.reason}` : found.reason;

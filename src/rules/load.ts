@@ -13,7 +13,7 @@ import { InputError } from '../cli/errors.js';
 import { quantityBytes } from '../util/quantity.js';
 import { parseYaml, type YamlSource } from '../util/yaml-source.js';
 import { validateOrThrow } from '../util/validate.js';
-import { CelCompileError, compileExpression, type CompiledExpression, type Reference } from './cel.js';
+import { CelCompileError, compileExpression, lazyExpression, type CompiledExpression, type Reference } from './cel.js';
 import type { ProfileDoc, RuleDoc } from './schema.js';
 import { packageRoot, readPackageJson } from '../util/package-root.js';
 import { factsSchemaHasPath } from './schema-paths.js';
@@ -28,8 +28,12 @@ export interface RuleSource {
 }
 
 /** A rule as stored (built-in bundle) — the document minus its tests, plus where it came from. */
+type ExpressionKey = 'when' | 'check' | 'details' | 'line';
+
 export interface StoredRule extends Omit<RuleDoc, 'tests'> {
   source: RuleSource;
+  /** Set in the built-in bundle: the rule was validated at build time and these are its references. */
+  validatedRefs?: Partial<Record<ExpressionKey, Reference[]>>;
 }
 
 export interface LoadedRule extends StoredRule {
@@ -151,7 +155,8 @@ export function readRuleFile(file: string, pack: string): { doc: RuleDoc; source
  * against the known profiles' thresholds.
  */
 export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, knownProfileKeys: Set<string>): LoadedRule {
-  const compile = (key: 'when' | 'check' | 'details' | 'line'): CompiledExpression | undefined => {
+  if (rule.validatedRefs) return prevalidated(rule, rule.validatedRefs);
+  const compile = (key: ExpressionKey): CompiledExpression | undefined => {
     const text = rule[key];
     if (text === undefined) return undefined;
     try {
@@ -198,6 +203,23 @@ export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, kno
     ...(detailsExpr ? { detailsExpr } : {}),
     ...(lineExpr ? { lineExpr } : {}),
     refs,
+  };
+}
+
+/** A rule validated at build time: expressions parse lazily, references come from the bundle. */
+function prevalidated(rule: StoredRule, refs: Partial<Record<ExpressionKey, Reference[]>>): LoadedRule {
+  const lazy = (key: ExpressionKey) => (rule[key] === undefined ? undefined : lazyExpression(rule[key]!, refs[key] ?? []));
+  const whenExpr = lazy('when');
+  const detailsExpr = lazy('details');
+  const lineExpr = lazy('line');
+  return {
+    ...rule,
+    appliesTo: rule.appliesTo ?? 'environment',
+    ...(whenExpr ? { whenExpr } : {}),
+    checkExpr: lazy('check')!,
+    ...(detailsExpr ? { detailsExpr } : {}),
+    ...(lineExpr ? { lineExpr } : {}),
+    refs: Object.values(refs).flat(),
   };
 }
 
@@ -294,8 +316,13 @@ export function builtinBundle(): BuiltinBundle {
   const set = loadRuleSet({ builtin: true, withTests: true });
   const rules = set.rules.map((r) => {
     const { tests, whenExpr, checkExpr, detailsExpr, lineExpr, refs, appliesTo, source, ...stored } = r;
+    const validatedRefs: Partial<Record<ExpressionKey, Reference[]>> = {};
+    for (const [key, expr] of [['when', whenExpr], ['check', checkExpr], ['details', detailsExpr], ['line', lineExpr]] as const) {
+      if (expr) validatedRefs[key] = expr.refs;
+    }
     return {
       ...stored,
+      validatedRefs,
       ...(appliesTo !== 'environment' ? { appliesTo } : {}),
       source: { ...source, file: path.relative(packageRoot(), source.file) },
     } as StoredRule;
