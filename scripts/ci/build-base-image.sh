@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # dpkg-query formats like '${Package}' are dpkg's, not the shell's
 # Builds the CI base image (default mlready-ci-base:bookworm) without any image registry or PyPI:
 # debootstrap a minimal Debian root with Debian's python3, numpy and scikit-learn, then
 # `docker import` it. Generated Dockerfiles are pointed at it with --base-image in the tests.
@@ -204,7 +205,7 @@ cleanup() {
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     # debootstrap mounts proc/sys inside the target; never rm -rf through a mount.
     local m
-    for m in $(awk -v root="$WORK/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r); do
+    awk -v root="$WORK/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r | while IFS= read -r m; do
       umount -l "$m" 2>/dev/null || true
     done
     if awk -v root="$WORK/" 'index($2, root) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
@@ -216,13 +217,31 @@ cleanup() {
   rm -f "$TARBALL.tmp.$$"
   return $rc
 }
+CHILD=""
+# bash runs traps only between foreground commands: debootstrap runs in the background and is
+# waited for, so that a signal stops it (and cleans up) at once.
+# debootstrap runs in its own session (setsid), so its whole process group (wget, dpkg in the chroot) is stopped.
+on_signal() {
+  log "interrupted; stopping and cleaning up"
+  if [ -n "$CHILD" ]; then
+    kill -TERM -- "-$CHILD" 2>/dev/null || kill -TERM "$CHILD" 2>/dev/null || true
+    wait "$CHILD" 2>/dev/null || true
+    local i
+    for i in $(seq 1 50); do
+      kill -0 -- "-$CHILD" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
+  exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 if [ "$REFRESH" = 1 ] || [ ! -s "$TARBALL" ]; then
   [ "$(id -u)" = 0 ] || die "debootstrap needs root (it chroots); run as root or with sudo"
-  command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed (apt-get install -y debootstrap)"
+  DEBOOTSTRAP=$(command -v debootstrap 2>/dev/null || echo /usr/sbin/debootstrap)
+  [ -x "$DEBOOTSTRAP" ] || die "debootstrap is not installed (apt-get install -y debootstrap)"
   [ -e "/usr/share/debootstrap/scripts/$SUITE" ] || die "this debootstrap does not know '$SUITE' (upgrade debootstrap)"
   KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
   keyring_args=()
@@ -237,19 +256,22 @@ if [ "$REFRESH" = 1 ] || [ ! -s "$TARBALL" ]; then
   ROOT=$WORK/root
   LOG=$CACHE_ROOT/debootstrap.log
   log "debootstrap $SUITE ($VARIANT, $ARCH) from $MIRROR [$MIRROR_SOURCE]; log: $LOG"
-  if ! debootstrap --variant="$VARIANT" --arch="$ARCH" --components=main \
-      --include="$(IFS=,; echo "${PACKAGES[*]}")" "${keyring_args[@]}" \
-      "$SUITE" "$ROOT" "$MIRROR" >"$LOG" 2>&1; then
+  setsid "$DEBOOTSTRAP" --variant="$VARIANT" --arch="$ARCH" --components=main \
+    --include="$(IFS=,; echo "${PACKAGES[*]}")" "${keyring_args[@]}" \
+    "$SUITE" "$ROOT" "$MIRROR" >"$LOG" 2>&1 &
+  CHILD=$!
+  if ! wait "$CHILD"; then
     tail -n 25 "$LOG" >&2
     [ -f "$ROOT/debootstrap/debootstrap.log" ] && { log "from $ROOT/debootstrap/debootstrap.log:"; tail -n 25 "$ROOT/debootstrap/debootstrap.log" >&2; }
     die "debootstrap of $SUITE from $MIRROR failed (full log: $LOG)"
   fi
+  CHILD=""
 
   # Debian's python3-scipy Depends on python3-pythran, a build-time Python-to-C++ compiler that
   # scipy never imports at run time; it drags in g++, boost and the Python headers (~500 MB of the
-  # ~850 MB). Replace it with an empty package of a slightly lower version (so a real install
-  # or upgrade still works), then let apt remove what nothing else needs. dpkg's database stays consistent.
-  # Just below the real version: any versioned Depends/Breaks on pythran stays satisfied.
+  # ~850 MB). Replace it with an empty package versioned just below the real one (versioned
+  # Depends/Breaks on pythran stay satisfied; installing the real one still works), then let apt
+  # remove what nothing else needs. dpkg's database stays consistent.
   pythran_version=$(chroot "$ROOT" dpkg-query -W -f='${Version}' python3-pythran 2>/dev/null || true)
   [ -n "$pythran_version" ] || die "expected python3-pythran in the new root (python3-scipy's dependency); has Debian changed it?"
   mkdir -p "$ROOT/tmp/pythran-stub/DEBIAN"

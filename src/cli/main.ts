@@ -4,6 +4,12 @@
  */
 import { TOOL_VERSION } from '../version.js';
 
+// A reader that goes away (`mlready assess --help | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${TOOL_VERSION}\n`);

@@ -175,6 +175,25 @@ export function redactFacts(input: Facts, key: Buffer = loadRedactionKey()): Fac
   if (docker.insecureRegistries) docker.insecureRegistries = docker.insecureRegistries.map((x) => r.host(x));
   if (docker.daemonConfig?.hosts) docker.daemonConfig.hosts = docker.daemonConfig.hosts.map((x) => r.url(x));
 
+  const k8s = facts.cluster?.kubernetes;
+  if (k8s) {
+    if (k8s.server) k8s.server = r.url(k8s.server);
+    if (k8s.nodes?.status === 'ok') k8s.nodes.notReady = k8s.nodes.notReady.map((n) => r.hash('host', n));
+    if (k8s.gpuNodes?.status === 'ok') for (const n of k8s.gpuNodes.items) n.name = r.hash('host', n.name);
+    if (k8s.gpuSoftware?.status === 'ok') {
+      for (const ds of [k8s.gpuSoftware.devicePlugin, k8s.gpuSoftware.dcgmExporter, k8s.gpuSoftware.amdDevicePlugin]) {
+        if (ds.gpuNodesMissing) ds.gpuNodesMissing = ds.gpuNodesMissing.map((n) => r.hash('host', n));
+      }
+    }
+  }
+  const swarm = facts.cluster?.swarm;
+  if (swarm?.nodes) {
+    for (const n of swarm.nodes.items) {
+      n.id = r.hash('id', n.id);
+      n.hostname = r.hash('host', n.hostname);
+    }
+  }
+
   // Whatever else mentions an identifier (reasons, evidence, kernel-reported names) gets the same hash.
   mapStrings(facts, (s) => r.text(s));
   facts.redacted = true;

@@ -77,9 +77,22 @@ export function parseDockerfile(file: string, text: string, dockerignore: boolea
       const internal = image.toLowerCase() === 'scratch' || earlier !== undefined;
       const parts = splitImage(image);
       const name = from.getBuildStage() ?? undefined;
-      stages.push({ index: stage, ...(name ? { name } : {}), image, ...parts, internal, line, instructions: [] });
+      const baseImage = earlier ? earlier.baseImage : image;
+      stages.push({
+        index: stage,
+        ...(name ? { name } : {}),
+        image,
+        ...parts,
+        internal,
+        ...(earlier ? { base: earlier.index } : {}),
+        baseImage,
+        inFinalImage: false,
+        line,
+        ...(earlier?.effectiveUser !== undefined ? { effectiveUser: earlier.effectiveUser, effectiveUserLine: earlier.effectiveUserLine! } : {}),
+        instructions: [],
+      });
     } else if (keyword === 'ARG' && stage < 0) {
-      for (const p of propertiesOf(i) ?? []) if (p.value !== undefined) globalArgs.set(p.name, p.value);
+      for (const p of propertiesOf(i) ?? []) if (p.value !== undefined) globalArgs.set(p.name, expand(p.value, globalArgs));
     }
     const trimmed = args.trim();
     const execForm = EXEC_FORM_KEYWORDS.has(keyword) || keyword === 'HEALTHCHECK' ? /^(CMD\s+)?\[/.test(trimmed) && trimmed.endsWith(']') : undefined;
@@ -97,11 +110,16 @@ export function parseDockerfile(file: string, text: string, dockerignore: boolea
     if (stage >= 0) {
       const current = stages[stage]!;
       current.instructions.push(instruction);
-      if (keyword === 'USER') current.user = trimmed;
+      if (keyword === 'USER') {
+        current.user = trimmed;
+        current.effectiveUser = trimmed;
+        current.effectiveUserLine = line;
+      }
     }
   }
 
   const last = stages[stages.length - 1];
+  for (let s = last; s; s = s.base !== undefined ? stages[s.base] : undefined) s.inFinalImage = true;
   const finalInstructions = last?.instructions ?? [];
   const find = (kw: string) => [...finalInstructions].reverse().find((x) => x.keyword === kw);
   const user = [...finalInstructions].reverse().find((x) => x.keyword === 'USER');
@@ -126,6 +144,8 @@ export function parseDockerfile(file: string, text: string, dockerignore: boolea
       ...(last?.tag ? { tag: last.tag } : {}),
       ...(last?.digest ? { digest: last.digest } : {}),
       ...(user ? { user: user.args.trim(), userLine: user.line } : {}),
+      ...(last?.effectiveUser !== undefined ? { effectiveUser: last.effectiveUser, effectiveUserLine: last.effectiveUserLine! } : {}),
+      baseImage: last?.baseImage ?? '',
       healthcheck: hasHealthcheck,
       ...(healthcheck ? { healthcheckLine: healthcheck.line } : {}),
       ...(entrypoint ? { entrypoint } : {}),

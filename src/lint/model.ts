@@ -31,8 +31,17 @@ export interface DockerStage {
   digest?: string;
   /** FROM names an earlier stage (or scratch). */
   internal: boolean;
+  /** The index of the earlier stage this one is built FROM (absent for an external image or scratch). */
+  base?: number;
+  /** The external image at the root of the stage's FROM chain (`scratch` for scratch). */
+  baseImage: string;
+  /** The stage's filesystem ends up in the final image: the final stage and the stages it is built FROM. */
+  inFinalImage: boolean;
   line: number;
   user?: string;
+  /** The USER in effect at the end of the stage, following FROM <stage> chains (absent: none set, the base image's). */
+  effectiveUser?: string;
+  effectiveUserLine?: number;
   instructions: DockerInstruction[];
 }
 
@@ -53,6 +62,11 @@ export interface DockerfileArtifact {
     /** The last USER of the final stage (absent: root). */
     user?: string;
     userLine?: number;
+    /** The USER in effect, following FROM <stage> chains (absent: none set in this Dockerfile). */
+    effectiveUser?: string;
+    effectiveUserLine?: number;
+    /** The external image at the root of the final stage's FROM chain. */
+    baseImage: string;
     healthcheck: boolean;
     healthcheckLine?: number;
     entrypoint?: DockerInstruction;
@@ -77,10 +91,28 @@ export interface ComposeServiceArtifact {
   lines: Record<string, number>;
 }
 
+export interface PodContainer {
+  /** Where it is declared: `containers` or `initContainers`. */
+  group: 'containers' | 'initContainers';
+  index: number;
+  name: string;
+  /** The image as written ('' when absent). */
+  image: string;
+  /** Line of the container's list item. */
+  line: number;
+  /** Lines of the container's keys (image, ports, resources, securityContext, readinessProbe, env, …). */
+  lines: Record<string, number>;
+  /** The container as written. */
+  spec: Record<string, unknown>;
+}
+
 export interface PodTemplate {
   labels: Record<string, string>;
   spec: Record<string, unknown>;
-  /** Lines of the pod spec and its containers, by JSON pointer-like path (e.g. "containers/0"). */
+  /** Regular and init containers, in order, with their lines (rules iterate these to locate a finding). */
+  containers: PodContainer[];
+  /** Line of the pod spec. */
+  line: number;
 }
 
 export interface KubernetesArtifact {
@@ -97,7 +129,11 @@ export interface KubernetesArtifact {
   object: Record<string, unknown>;
   /** The pod template of workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod…). */
   pod?: PodTemplate;
-  /** Lines of notable paths in the object ("spec.template.spec.containers.0.resources"). */
+  /**
+   * Lines of notable paths in the object, by dotted path: "metadata", "spec", every key of `spec` ("spec.backoffLimit"),
+   * of a CronJob's job spec ("spec.jobTemplate.spec.backoffLimit"), and of the pod template ("pod.spec", "pod.spec.volumes",
+   * "pod.spec.volumes.0", "pod.spec.containers.0", "pod.spec.containers.0.resources"). A key's line is the line of the key.
+   */
   lines: Record<string, number>;
 }
 

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
-import type { ComposeServiceArtifact, InvalidArtifact, KubernetesArtifact, PodTemplate } from './model.js';
+import type { ComposeServiceArtifact, InvalidArtifact, KubernetesArtifact, PodContainer, PodTemplate } from './model.js';
 
 let lib: typeof YamlLib | undefined;
 const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
@@ -37,8 +37,15 @@ function podTemplatePath(kind: string, object: Json): (string | number)[] | unde
       const role = 'Worker' in specs ? 'Worker' : Object.keys(specs)[0];
       return role ? ['spec', 'pytorchReplicaSpecs', role, 'template'] : undefined;
     }
-    default:
-      return isObject(object.spec) && isObject(object.spec.template) && isObject(object.spec.template.spec) ? ['spec', 'template'] : undefined;
+    default: {
+      if (isObject(object.spec) && isObject(object.spec.template) && isObject(object.spec.template.spec)) return ['spec', 'template'];
+      // Kubeflow training jobs (TFJob, MPIJob, XGBoostJob, PaddleJob…): the Worker role's template, else the first role's.
+      const key = isObject(object.spec) ? Object.keys(object.spec).find((k) => k.endsWith('ReplicaSpecs') && isObject((object.spec as Json)[k])) : undefined;
+      if (!key) return undefined;
+      const specs = (object.spec as Json)[key] as Json;
+      const role = 'Worker' in specs ? 'Worker' : Object.keys(specs)[0];
+      return role ? ['spec', key, role, 'template'] : undefined;
+    }
   }
 }
 
@@ -55,7 +62,7 @@ const strings = (x: unknown): Record<string, string> =>
   isObject(x) ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, String(v)])) : {};
 
 export function parseYamlArtifacts(file: string, text: string, hint: 'compose' | 'auto' = 'auto'): YamlArtifacts {
-  const { LineCounter, parseAllDocuments, isNode } = yaml();
+  const { LineCounter, parseAllDocuments, isNode, isMap, isScalar } = yaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false });
   const out: YamlArtifacts = { artifacts: [], skipped: [] };
@@ -75,6 +82,18 @@ export function parseYamlArtifacts(file: string, text: string, hint: 'compose' |
       }
       return 1;
     };
+    /** The line of a map key (`resources:`) rather than of its value's first line; else lineAt. */
+    const keyLineAt = (path: (string | number)[]): number => {
+      const last = path[path.length - 1];
+      if (typeof last === 'string') {
+        const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
+          if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
+        }
+      }
+      return lineAt(path);
+    };
     if (!isObject(value)) {
       out.skipped.push(`document ${docIndex + 1} is not a mapping`);
       return;
@@ -90,11 +109,11 @@ export function parseYamlArtifacts(file: string, text: string, hint: 'compose' |
       for (const name of serviceNames) {
         const service = (value.services as Json)[name];
         const lines: Record<string, number> = {};
-        if (isObject(service)) for (const key of Object.keys(service)) lines[key] = lineAt(['services', name, key]);
+        if (isObject(service)) for (const key of Object.keys(service)) lines[key] = keyLineAt(['services', name, key]);
         out.artifacts.push({
           type: 'compose-service',
           file,
-          line: lineAt(['services', name]),
+          line: keyLineAt(['services', name]),
           name,
           service: isObject(service) ? service : {},
           project,
@@ -125,27 +144,44 @@ export function parseYamlArtifacts(file: string, text: string, hint: 'compose' |
       const templatePath = podTemplatePath(kind, object);
       let pod: PodTemplate | undefined;
       const lines: Record<string, number> = { metadata: lineAt([...base, 'metadata']), spec: lineAt([...base, 'spec']) };
+      if (isObject(object.spec)) for (const key of Object.keys(object.spec)) lines[`spec.${key}`] = keyLineAt([...base, 'spec', key]);
+      const jobSpec = getPath(object, ['spec', 'jobTemplate', 'spec']);
+      if (kind === 'CronJob' && isObject(jobSpec)) {
+        for (const key of Object.keys(jobSpec)) lines[`spec.jobTemplate.spec.${key}`] = keyLineAt([...base, 'spec', 'jobTemplate', 'spec', key]);
+      }
       if (templatePath) {
         const template = templatePath.length ? getPath(object, templatePath) : object;
         if (isObject(template) && isObject(template.spec)) {
-          pod = { labels: strings(isObject(template.metadata) ? template.metadata.labels : undefined), spec: template.spec };
           const specPath = [...base, ...templatePath, 'spec'];
+          const containers: PodContainer[] = [];
           lines['pod.spec'] = lineAt(specPath);
           for (const group of ['containers', 'initContainers'] as const) {
             const list = template.spec[group];
             if (!Array.isArray(list)) continue;
             list.forEach((c, i) => {
-              lines[`pod.spec.${group}.${i}`] = lineAt([...specPath, group, i]);
+              const line = lineAt([...specPath, group, i]);
+              const own: Record<string, number> = {};
+              lines[`pod.spec.${group}.${i}`] = line;
               if (isObject(c)) {
-                for (const key of ['image', 'resources', 'securityContext', 'readinessProbe', 'livenessProbe', 'startupProbe', 'env']) {
-                  if (key in c) lines[`pod.spec.${group}.${i}.${key}`] = lineAt([...specPath, group, i, key]);
+                for (const key of Object.keys(c)) {
+                  own[key] = keyLineAt([...specPath, group, i, key]);
+                  lines[`pod.spec.${group}.${i}.${key}`] = own[key];
                 }
               }
+              const spec = isObject(c) ? c : {};
+              containers.push({ group, index: i, name: String(spec.name ?? ''), image: typeof spec.image === 'string' ? spec.image : '', line, lines: own, spec });
             });
           }
-          for (const key of ['volumes', 'tolerations', 'nodeSelector', 'securityContext', 'hostNetwork', 'hostPID', 'hostIPC']) {
-            if (key in template.spec) lines[`pod.spec.${key}`] = lineAt([...specPath, key]);
+          for (const key of Object.keys(template.spec)) lines[`pod.spec.${key}`] = keyLineAt([...specPath, key]);
+          if (Array.isArray(template.spec.volumes)) {
+            template.spec.volumes.forEach((_v, i) => (lines[`pod.spec.volumes.${i}`] = lineAt([...specPath, 'volumes', i])));
           }
+          pod = {
+            labels: strings(isObject(template.metadata) ? template.metadata.labels : undefined),
+            spec: template.spec,
+            containers,
+            line: lines['pod.spec'],
+          };
         }
       }
       out.artifacts.push({

@@ -2,7 +2,7 @@
  * The Swarm probe: `cluster.swarm` of the facts document (`--target swarm`).
  *
  *   swarm/map.ts     /info's Swarm, /nodes, /services → facts (pure)
- *   swarm/client.ts  the dockerode client for the endpoint the Docker probe would use
+ *   docker/client.ts the dockerode client, shared with the Docker probe
  *
  * The engine is the one the Docker probe talks to (`resolveEndpoint`: DOCKER_HOST, the current context,
  * the rootless socket, the default socket), and failures read the same (`describeFailure`). `/info`
@@ -17,7 +17,7 @@ import type { SwarmFacts } from '../facts/cluster-schema.js';
 import { resolveEndpoint } from './docker/endpoint.js';
 import { DeadlineError, describeFailure } from './docker/errors.js';
 import { apiDeadlineMs } from './docker/index.js';
-import { dockerClient } from './swarm/client.js';
+import { dockerClient } from './docker/client.js';
 import { mapSwarm, swarmRole } from './swarm/map.js';
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -3,7 +3,7 @@
  * default chosen from the facts (documented in README and printed in every report):
  *
  *   arm64/armv7 with at most 8 GiB of memory (Jetson-class boards included) → edge
- *   GPUs present (or the GPU tool failed on a host that has one installed)  → training-gpu
+ *   GPUs present on the host or in a probed cluster (or a GPU tool failed)   → training-gpu
  *   macOS, Windows or WSL                                                  → dev-workstation
  *   anything else                                                          → training-cpu
  */
@@ -45,6 +45,8 @@ export function defaultProfileName(facts: Facts): { name: string; why: string } 
     const vendors = [...new Set(gpu.devices.map((d) => (d.vendor === 'nvidia' ? 'NVIDIA' : 'AMD')))].join('/');
     return { name: 'training-gpu', why: `default: ${n} ${vendors} GPU${n === 1 ? '' : 's'} found` };
   }
+  const clusterGpus = clusterGpuSummary(facts);
+  if (clusterGpus) return { name: 'training-gpu', why: `default: ${clusterGpus}` };
   const toolFailed = (t: { status: string; reason?: string }) => t.status === 'unknown' && !t.reason?.startsWith('not probed');
   if (gpu.status === 'unknown' && (toolFailed(gpu.tools.nvidia) || toolFailed(gpu.tools.amd))) {
     return { name: 'training-gpu', why: 'default: a GPU tool is installed but could not be read' };
@@ -54,6 +56,17 @@ export function defaultProfileName(facts: Facts): { name: string; why: string } 
     return { name: 'dev-workstation', why: `default: ${wsl ? 'WSL' : os.platform} workstation` };
   }
   return { name: 'training-cpu', why: 'default: no GPU found' };
+}
+
+/** GPUs in a probed cluster (Kubernetes GPU nodes, Swarm GPU generic resources), in words. */
+function clusterGpuSummary(facts: Facts): string | undefined {
+  const k8s = facts.cluster?.kubernetes.gpuNodes;
+  if (k8s?.status === 'ok' && k8s.count > 0) return `${k8s.count} GPU node${k8s.count === 1 ? '' : 's'} in the Kubernetes cluster`;
+  const swarmGpus = Object.entries(facts.cluster?.swarm.genericResources ?? {})
+    .filter(([kind]) => /gpu/i.test(kind))
+    .reduce((n, [, v]) => n + v, 0);
+  if (swarmGpus > 0) return `${swarmGpus} GPU${swarmGpus === 1 ? '' : 's'} advertised in the swarm`;
+  return undefined;
 }
 
 export function chooseProfile(

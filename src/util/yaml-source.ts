@@ -26,7 +26,7 @@ export function parseYaml(file: string, text: string): YamlSource {
   const error = doc.errors[0];
   if (error) {
     const line = lineCounter.linePos(error.pos[0]).line;
-    throw new InputError(`invalid YAML: ${error.message.split('\n')[0]}`, { file, line });
+    throw new InputError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { file, line });
   }
   return {
     file,

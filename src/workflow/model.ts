@@ -157,6 +157,8 @@ export interface WorkflowModel {
     swarm: Record<string, { waitFor: string[]; done?: string }>;
   };
   kubernetes: { podSecurity: 'restricted'; shareMarkerVolume: boolean };
+  /** metadata.labels of the spec on Kubernetes: valid label pairs as pod labels, the rest as annotations. */
+  kubernetesMeta: { labels: Record<string, string>; annotations: Record<string, string> };
   decisions: Decision[];
   warnings: string[];
 }

@@ -273,6 +273,14 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     warnings.push(`the image's CUDA ${base.cuda} is newer than the lowest driver supports (CUDA ${maxCuda}): upgrade the driver to ${driverForCuda(base.cuda, data.drivers) ?? 'a newer release'} or pin an older frameworkVersion`);
   }
 
+  // ---- strings that end up in paths and request lines must be one line
+  (doc.spec.volumes ?? []).forEach((v, i) => {
+    if (/[\x00-\x1f\x7f]/.test(v.mountPath)) specFail(['spec', 'volumes', i, 'mountPath'], 'mountPath must not contain control characters (line breaks, tabs)');
+  });
+  doc.spec.stages.forEach((s, i) => {
+    if (s.healthPath !== undefined && /[\x00-\x20\x7f]/.test(s.healthPath)) specFail(['spec', 'stages', i, 'healthPath'], 'healthPath must not contain spaces or control characters');
+  });
+
   // ---- volumes and storage classes
   const volumes: ModelVolume[] = (doc.spec.volumes ?? []).map((v) => {
     const shared = v.shared ?? false;
@@ -391,6 +399,7 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     stages,
     ordering,
     kubernetes: { podSecurity: 'restricted', shareMarkerVolume: ordering.k8sStateVolume !== undefined },
+    kubernetesMeta: kubernetesMeta(doc.metadata.name, doc.metadata.labels ?? {}, decide, (w) => warnings.push(w)),
     decisions,
     warnings,
   };
@@ -723,6 +732,7 @@ function planOrdering(
       ...(s.type === 'batch' && neededBySomeone.has(s.name) ? { done: `${MARKER_DIR}/${s.name}.done` } : {}),
     };
   }
+  decide('swarm.resources', 'limits; GPU reservations only', 'stages waiting for their markers would hold CPU and memory reservations and could starve the stage they wait for on a small swarm');
   if (neededBySomeone.size) {
     decide('swarm.order', `marker files on the volume mlready-state at ${MARKER_DIR}`,
       'docker stack ignores depends_on: each stage waits for the markers of the batch stages it needs (single node, or a volume driver shared by the nodes)');
@@ -733,4 +743,34 @@ function planOrdering(
   }
   void volumes;
   return { markerDir: MARKER_DIR, ...(k8sStateVolume ? { k8sStateVolume } : {}), units, serviceWaits, swarm };
+}
+
+// ---------------------------------------------------------------- metadata.labels on Kubernetes
+
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+function kubernetesMeta(
+  name: string,
+  labels: Record<string, string>,
+  decide: (topic: string, choice: string, reason: string) => void,
+  warn: (w: string) => void,
+): WorkflowModel['kubernetesMeta'] {
+  const out: WorkflowModel['kubernetesMeta'] = { labels: {}, annotations: {} };
+  for (const [k, v] of Object.entries(labels)) {
+    const keyOk = QUALIFIED_NAME.test(k) && (k.split('/')[0]!.length <= 253 || !k.includes('/'));
+    if (!keyOk) {
+      warn(`metadata.labels key ${JSON.stringify(k)} is not a valid Kubernetes label or annotation key: left out of the manifests (kept in compose labels)`);
+      continue;
+    }
+    if (k.startsWith('app.kubernetes.io/')) {
+      // mlready sets these itself (selectors rely on them): a spec value that differs is kept as an annotation.
+      if (!(k === 'app.kubernetes.io/part-of' && v === name) && !(k === 'app.kubernetes.io/name' && v === name)) out.annotations[k] = v;
+    } else if (LABEL_VALUE.test(v)) out.labels[k] = v;
+    else out.annotations[k] = v;
+  }
+  if (Object.keys(out.annotations).length) {
+    decide('k8s.labels', 'annotations for some', `metadata.labels ${Object.keys(out.annotations).map((k) => JSON.stringify(k)).join(', ')} are not valid label values, or differ from the app.kubernetes.io/ labels mlready sets: written as annotations`);
+  }
+  return out;
 }

@@ -102,7 +102,12 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Privat
   ];
   for (const [name, runtimePath] of Object.entries(options.runtimes ?? {})) args.push('--add-runtime', `${name}=${runtimePath}`);
   const log = openSync(logFile, 'a');
-  const child = spawn(dockerd, args, { stdio: ['ignore', log, log] });
+  // In its own network namespace: a dockerd started with --bridge=none deletes any docker0 it can see,
+  // and docker0 belongs to the shared engine (builds and runs on the default bridge need it).
+  const unshare = which('unshare');
+  const child = unshare
+    ? spawn(unshare, ['--net', dockerd, ...args], { stdio: ['ignore', log, log] })
+    : spawn(dockerd, args, { stdio: ['ignore', log, log] });
   closeSync(log);
   const failed = (why: string) => {
     const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';

@@ -54,3 +54,20 @@ describe('--redact', () => {
     expect(doc.runtime.docker.serverVersion).toBe('1.6.20.1');
   });
 });
+
+describe('--redact on cluster facts', () => {
+  test('Kubernetes server and node names, swarm node ids and host names are hashed', () => {
+    for (const base of ['k8s-gpu-cluster', 'swarm-cluster']) {
+      const facts = baseFacts(base);
+      const names = [
+        ...(facts.cluster.kubernetes.gpuNodes?.status === 'ok' ? facts.cluster.kubernetes.gpuNodes.items.map((n) => n.name) : []),
+        ...(facts.cluster.swarm.nodes?.items.flatMap((n) => [n.hostname, n.id]) ?? []),
+        ...(facts.cluster.kubernetes.server ? [new URL(facts.cluster.kubernetes.server).hostname] : []),
+      ].filter((n) => n.length >= 6);
+      expect(names.length).toBeGreaterThan(0);
+      const text = JSON.stringify(redactFacts(facts, key));
+      for (const n of names) expect(text).not.toContain(n);
+      assertValid('facts', redactFacts(facts, key));
+    }
+  });
+});

@@ -130,7 +130,8 @@ describe('probeSwarm against fake engines', () => {
     const took = performance.now() - started;
     expect(facts.status).toBe('unknown');
     expect(facts.reason).toMatch(/no answer from .* to GET \/info within/);
-    expect(took).toBeLessThan(600);
+    // The probe's own deadline is 540 ms (apiDeadlineMs(600)); some slack for a loaded runner.
+    expect(took).toBeLessThan(800);
     valid(facts);
   });
 

@@ -12,13 +12,13 @@
  * destroyed (a private http.Agent, destroyed on the way out), and `unknown` is returned, so no
  * socket keeps the process alive after the probe returns. Never throws; never starts a subprocess.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { errorMessage, type ProbeContext } from '../context.js';
 import type { DockerFacts } from '../../facts/schema.js';
-import { resolveEndpoint, type Endpoint, type Transport } from './endpoint.js';
+import { resolveEndpoint, type Endpoint } from './endpoint.js';
+import { dockerClient } from './client.js';
 import { mapEngineFacts } from './info.js';
 import {
   configCandidates,
@@ -67,82 +67,6 @@ function settle<T>(promise: Promise<T>, deadline: Promise<DeadlineError>): Promi
     ),
     deadline.then((error): Settled<T> => ({ ok: false, error })),
   ]);
-}
-
-/**
- * A private agent per probe, destroyed on the way out. docker-modem runs `util.inspect` over the
- * request options (agent included) for its debug log even when that log is off: a one-line custom
- * inspection keeps that cheap, and keeps the TLS material, which lives only in this agent, out of
- * any `DEBUG=modem` output.
- */
-function privateAgent<A extends http.Agent>(agent: A): A {
-  Object.defineProperty(agent, Symbol.for('nodejs.util.inspect.custom'), { value: () => '[mlready docker agent]' });
-  return agent;
-}
-
-/**
- * Options of a clear-text agent. `servername` only matters to TLS; setting it spares http.Agent
- * from computing one with net.isIP, whose first call compiles the IPv6 pattern (~5 ms at start-up).
- */
-const PLAIN_AGENT: http.AgentOptions & { servername: string } = { keepAlive: false, servername: '' };
-
-function dockerOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: number): { options: Record<string, unknown>; agent?: http.Agent } {
-  // Every connection key is set explicitly: docker-modem fills unset ones from process.env.
-  const none = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined };
-  switch (transport.kind) {
-    case 'unix':
-    case 'npipe': {
-      const agent = privateAgent(new http.Agent(PLAIN_AGENT));
-      return { options: { ...none, socketPath: transport.socketPath, protocol: 'http', timeout: timeoutMs, agent }, agent };
-    }
-    case 'tcp': {
-      const host = transport.hostname.includes(':') ? `[${transport.hostname}]` : transport.hostname;
-      if (!transport.tls) {
-        const agent = privateAgent(new http.Agent(PLAIN_AGENT));
-        return { options: { ...none, host, port: transport.port, protocol: 'http', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
-      }
-      // The agent's options override the request's, so the TLS material and verification live here only.
-      const { ca, cert, key, verify } = transport.tls;
-      const agent = privateAgent(new https.Agent({ keepAlive: false, rejectUnauthorized: verify, ca, cert, key }));
-      return { options: { ...none, host, port: transport.port, protocol: 'https', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
-    }
-    case 'ssh':
-      return {
-        options: {
-          ...none,
-          host: transport.hostname,
-          port: transport.port,
-          protocol: 'ssh',
-          username: transport.username,
-          sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
-          timeout: timeoutMs,
-        },
-      };
-  }
-}
-
-/** What docker-modem's constructor reads from process.env on its own (and DOCKER_CERT_PATH's files, synchronously). */
-const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'] as const;
-
-/**
- * Runs `make` with the variables docker-modem would read hidden from process.env, so that the engine
- * is the one resolved from `ctx.env` and nothing else. Synchronous: nothing else runs meanwhile, and
- * the variables are back before it returns.
- */
-function shielded<T>(make: () => T): T {
-  const saved: [string, string][] = [];
-  for (const key of MODEM_ENV) {
-    const value = process.env[key];
-    if (value !== undefined) {
-      saved.push([key, value]);
-      delete process.env[key];
-    }
-  }
-  try {
-    return make();
-  } finally {
-    for (const [key, value] of saved) process.env[key] = value;
-  }
 }
 
 interface DaemonSide {
@@ -238,9 +162,9 @@ async function probe(ctx: ProbeContext): Promise<DockerFacts> {
   try {
     let docker: Docker;
     try {
-      const made = dockerOptions(transport, ctx.env, deadlineMs);
+      const made = dockerClient(transport, ctx.env, deadlineMs);
       agent = made.agent;
-      docker = shielded(() => new Docker(made.options as Docker.DockerOptions));
+      docker = made.docker;
     } catch (e) {
       // Without the file names it may carry (a key's path must not reach the facts).
       const message = errorMessage(e).replace(/'[^']*'/g, "'…'");

@@ -56,7 +56,8 @@ const OPENSHIFT_GROUPS = ['config.openshift.io', 'route.openshift.io', 'project.
 
 /** Per-node evidence, counted while nodes stream by. */
 export class DistributionEvidence {
-  readonly labels = new Map<Distribution, { nodes: number; key: string }>();
+  /** Per distribution: nodes with one of its labels, and the label key seen on most of them. */
+  readonly labels = new Map<Distribution, { nodes: number; key: string; keys: Map<string, number> }>();
   readonly providerIds = new Map<Distribution, { nodes: number; scheme: string }>();
   readonly kubelets = new Map<Distribution, { nodes: number; version: string }>();
   minikubeNode = false;
@@ -67,9 +68,12 @@ export class DistributionEvidence {
       const d = distributionFromLabel(k, String(v));
       if (!d || seen.has(d)) continue;
       seen.add(d);
-      const e = this.labels.get(d);
-      if (e) e.nodes++;
-      else this.labels.set(d, { nodes: 1, key: k });
+      let e = this.labels.get(d);
+      if (!e) this.labels.set(d, (e = { nodes: 0, key: k, keys: new Map() }));
+      e.nodes++;
+      const n = (e.keys.get(k) ?? 0) + 1;
+      e.keys.set(k, n);
+      if (n > (e.keys.get(e.key) ?? 0)) e.key = k;
     }
     const p = distributionFromProviderId(providerId);
     if (p) {
@@ -116,13 +120,14 @@ export function detectDistribution(input: DistributionInput): { distribution: Di
   const ev = input.nodes;
   if (!ev) return undefined;
   const label = most(ev.labels);
-  if (label && label[0] !== 'other') return { distribution: label[0], evidence: `node label ${label[1].key} on ${nodesWord(label[1].nodes)}` };
+  const labelEvidence = (l: NonNullable<typeof label>) => `node label ${l[1].key} on ${nodesWord(l[1].keys.get(l[1].key) ?? l[1].nodes)}`;
+  if (label && label[0] !== 'other') return { distribution: label[0], evidence: labelEvidence(label) };
   if (ev.minikubeNode) return { distribution: 'minikube', evidence: 'a node named minikube' };
   const provider = most(ev.providerIds);
   if (provider && provider[0] !== 'other') return { distribution: provider[0], evidence: `providerID ${provider[1].scheme} on ${nodesWord(provider[1].nodes)}` };
   const kubelet = most(ev.kubelets);
   if (kubelet) return { distribution: kubelet[0], evidence: `kubelet version ${kubelet[1].version} on ${nodesWord(kubelet[1].nodes)}` };
-  if (label) return { distribution: 'other', evidence: `node label ${label[1].key} on ${nodesWord(label[1].nodes)}` };
+  if (label) return { distribution: 'other', evidence: labelEvidence(label) };
   if (provider) return { distribution: 'other', evidence: `providerID ${provider[1].scheme} on ${nodesWord(provider[1].nodes)}` };
   return { distribution: 'other' };
 }

@@ -141,6 +141,9 @@ export interface RequestOptions {
   what: string;
 }
 
+/** Requests in flight at once (and sockets kept open to the API server). */
+export const CONCURRENCY = 6;
+
 const MAX_BODY = 512 * 1024 * 1024;
 const MAX_ATTEMPTS = 4;
 
@@ -159,7 +162,7 @@ export interface ListOptions {
 
 export class ApiClient {
   readonly stats: Stats = { requests: 0, pages: 0, retries: 0 };
-  private readonly limiter = new Limiter(6);
+  private readonly limiter: Limiter;
   private readonly basePath: string;
   private readonly transport: typeof https | typeof http;
 
@@ -171,7 +174,7 @@ export class ApiClient {
     /** The whole budget, for "timed out after 5 s". */
     private readonly budgetMs: number,
     private readonly log: (line: string) => void,
-    concurrency = 6,
+    concurrency = CONCURRENCY,
   ) {
     this.limiter = new Limiter(concurrency);
     this.basePath = conn.url.pathname.replace(/\/$/, '');
@@ -258,13 +261,13 @@ export class ApiClient {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const onAbort = () => done();
-      function done() {
-        clearTimeout(t);
+      const done = () => {
+        clearTimeout(timer);
+        this.signal.removeEventListener('abort', done);
         resolve();
-      }
-      this.signal.addEventListener('abort', onAbort, { once: true });
+      };
+      const timer = setTimeout(done, ms);
+      this.signal.addEventListener('abort', done, { once: true });
     });
   }
 

@@ -15,15 +15,13 @@ import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node
 import type { KubernetesFacts } from '../../facts/cluster-schema.js';
 import type { ProbeContext } from '../context.js';
 import type { KubernetesOptions } from './options.js';
+import { CONCURRENCY } from './http.js';
 import { displayServer, type Scrubber } from './sanitize.js';
 
 export type AuthMethod = NonNullable<KubernetesFacts['authMethod']>;
 export type NamespaceSource = NonNullable<KubernetesFacts['namespaceSource']>;
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** Requests in flight at once, and sockets kept open. */
-export const CONCURRENCY = 6;
 
 export interface Connection {
   /** Base URL of the API server (a path prefix is kept: Rancher-style proxies). */
@@ -233,7 +231,7 @@ export async function connect(
   if ('missing' in source) return { ok: false, status: 'unavailable', reason: source.missing, partial: {} };
   debug(`configuration: ${source.label}`);
 
-  const { KubeConfig: KC } = await import('@kubernetes/client-node');
+  const { KubeConfig: KC } = await import('./client-node.js');
   let kc: KubeConfig;
   let inClusterNamespace: string | undefined;
   try {

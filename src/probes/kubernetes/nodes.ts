@@ -194,7 +194,9 @@ export class NodeAggregator {
     }
     const vendor = gpuVendor(labels, [...capacity.keys()].filter((k) => (capacity.get(k) ?? 0) > 0 || (allocatable.get(k) ?? 0) > 0));
     this.byName.set(name, { ready, schedulable, allocatable: tracked, ...(vendor ? { vendor } : {}) });
-    if (vendor) this.addGpuNode(node, name, labels, ready, schedulable, allocatable);
+    // A GPU node, in the facts' sense, advertises an allocatable GPU resource. A node with GPU labels
+    // and none (its device plugin is not running) still counts for gpuSoftware.*.gpuNodesMissing.
+    if ([...allocatable].some(([k, v]) => isGpuResource(k) && v > 0)) this.addGpuNode(node, name, labels, ready, schedulable, allocatable);
   }
 
   private addGpuNode(node: NodeLike, name: string, labels: Record<string, string>, ready: boolean, schedulable: boolean, allocatable: Amounts): void {

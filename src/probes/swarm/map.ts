@@ -132,6 +132,8 @@ const ROLE_ORDER: Record<string, number> = { manager: 0, worker: 1 };
 /**
  * The facts of an active manager, from `GET /nodes` and (when it answered) the number of services.
  * Counts cover every node; `items` lists at most MAX_NODE_ITEMS, managers first, then by host name.
+ * A node that does not report its engine version is left out of `engineVersions` (never counted as
+ * a made-up version), so those counts may add up to less than `total`.
  */
 export function mapSwarm(state: string, nodesDoc: unknown[], services?: number): SwarmFacts {
   const nodes = nodesDoc.map(mapNode).filter((n): n is SwarmNodeFacts => n !== undefined);
@@ -143,7 +145,7 @@ export function mapSwarm(state: string, nodesDoc: unknown[], services?: number):
   for (const n of nodes) {
     bump(byRole, n.role);
     bump(byAvailability, n.availability);
-    bump(engineVersions, n.engineVersion ?? 'unknown');
+    if (n.engineVersion) bump(engineVersions, n.engineVersion);
     if (n.state === 'ready') ready++;
     for (const [kind, value] of Object.entries(n.genericResources)) bump(generic, kind, value);
   }

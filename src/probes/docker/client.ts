@@ -1,26 +1,32 @@
 /**
- * A dockerode client for an endpoint chosen by the Docker probe's `resolveEndpoint`, built the way
- * the Docker probe builds its own: a private agent destroyed by the caller, every connection option
- * set explicitly, and docker-modem kept from reading DOCKER_* out of `process.env` by itself.
- *
- * NOTE for maintainers: `src/probes/docker/index.ts` builds its client with the same three pieces
- * (`dockerOptions`, `privateAgent`, `shielded`) but does not export them. Once it does (or they move
- * to `src/probes/docker/client.ts`), this file should become a re-export.
+ * A dockerode client for a resolved endpoint, shared by the Docker and Swarm probes: a private agent
+ * the caller destroys, every connection option set explicitly, and docker-modem kept from reading
+ * DOCKER_* out of `process.env` by itself.
  */
 import http from 'node:http';
 import https from 'node:https';
 import Docker from 'dockerode';
-import type { Transport } from '../docker/endpoint.js';
+import type { Transport } from './endpoint.js';
 
-/** A private agent: one-line inspection keeps TLS material out of docker-modem's debug output. */
+/**
+ * A private agent per probe, destroyed on the way out. docker-modem runs `util.inspect` over the
+ * request options (agent included) for its debug log even when that log is off: a one-line custom
+ * inspection keeps that cheap, and keeps the TLS material, which lives only in this agent, out of
+ * any `DEBUG=modem` output.
+ */
 function privateAgent<A extends http.Agent>(agent: A): A {
-  Object.defineProperty(agent, Symbol.for('nodejs.util.inspect.custom'), { value: () => '[mlready swarm agent]' });
+  Object.defineProperty(agent, Symbol.for('nodejs.util.inspect.custom'), { value: () => '[mlready docker agent]' });
   return agent;
 }
 
+/**
+ * Options of a clear-text agent. `servername` only matters to TLS; setting it spares http.Agent
+ * from computing one with net.isIP, whose first call compiles the IPv6 pattern (~5 ms at start-up).
+ */
 const PLAIN_AGENT: http.AgentOptions & { servername: string } = { keepAlive: false, servername: '' };
 
-function clientOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: number): { options: Record<string, unknown>; agent?: http.Agent } {
+export function dockerOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: number): { options: Record<string, unknown>; agent?: http.Agent } {
+  // Every connection key is set explicitly: docker-modem fills unset ones from process.env.
   const none = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined };
   switch (transport.kind) {
     case 'unix':
@@ -34,6 +40,7 @@ function clientOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: 
         const agent = privateAgent(new http.Agent(PLAIN_AGENT));
         return { options: { ...none, host, port: transport.port, protocol: 'http', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
       }
+      // The agent's options override the request's, so the TLS material and verification live here only.
       const { ca, cert, key, verify } = transport.tls;
       const agent = privateAgent(new https.Agent({ keepAlive: false, rejectUnauthorized: verify, ca, cert, key }));
       return { options: { ...none, host, port: transport.port, protocol: 'https', pathPrefix: '/', timeout: timeoutMs, agent }, agent };
@@ -53,9 +60,14 @@ function clientOptions(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: 
   }
 }
 
+/** What docker-modem's constructor reads from process.env on its own (and DOCKER_CERT_PATH's files, synchronously). */
 const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'] as const;
 
-/** Runs `make` with the variables docker-modem would read hidden from process.env (synchronously). */
+/**
+ * Runs `make` with the variables docker-modem would read hidden from process.env, so that the engine
+ * is the one resolved from `ctx.env` and nothing else. Synchronous: nothing else runs meanwhile, and
+ * the variables are back before it returns.
+ */
 function shielded<T>(make: () => T): T {
   const saved: [string, string][] = [];
   for (const key of MODEM_ENV) {
@@ -74,7 +86,7 @@ function shielded<T>(make: () => T): T {
 
 /** A client for `transport`; the caller destroys `agent` when done. Throws when the options are unusable. */
 export function dockerClient(transport: Transport, env: NodeJS.ProcessEnv, timeoutMs: number): { docker: Docker; agent?: http.Agent } {
-  const made = clientOptions(transport, env, timeoutMs);
+  const made = dockerOptions(transport, env, timeoutMs);
   const docker = shielded(() => new Docker(made.options as Docker.DockerOptions));
   return { docker, ...(made.agent ? { agent: made.agent } : {}) };
 }
