@@ -65,7 +65,11 @@ def main(argv):
     done = os.environ.get("MLREADY_DONE", "")
     if done and os.path.exists(done):
         os.unlink(done)
-    child = subprocess.Popen(argv)
+    try:
+        child = subprocess.Popen(argv)
+    except OSError as e:
+        print("mlready: cannot run " + argv[0] + ": " + str(e), file=sys.stderr)
+        return 127
 
     def forward(signum, frame):
         child.send_signal(signum)

@@ -368,7 +368,8 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
         spec: {
           replicas: s.autoscale ? s.autoscale.min : s.replicas,
           selector: { matchLabels: selector(s.name) },
-          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          // GPU pods replace in place (no surge: an update must not need spare GPUs); CPU pods surge.
+          strategy: { type: 'RollingUpdate', rollingUpdate: s.gpu.kubernetes > 0 ? { maxSurge: 0, maxUnavailable: 1 } : { maxSurge: 1, maxUnavailable: 0 } },
           template: {
             metadata: { labels: podLabels(s.name) },
             spec: podSpec([s], {

@@ -5,22 +5,36 @@
  * character, a YAML 1.1 line break (U+0085, U+2028, U+2029), a BOM or a non-character is written
  * double-quoted with escapes, so every string reaches its reader unchanged.
  */
-import { Document, visit, isScalar } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
+
+// The same `yaml` instance util/yaml-source.ts loads for reading specs: one copy per process.
+let lib: typeof YamlLib | undefined;
+const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
 
 const NEEDS_DOUBLE_QUOTES = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
 /** Characters `yaml` leaves raw inside double quotes; only ever inside double-quoted scalars here. */
 const RAW_IN_DOUBLE_QUOTES = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
+function anyString(value: unknown, test: RegExp): boolean {
+  if (typeof value === 'string') return test.test(value);
+  if (Array.isArray(value)) return value.some((v) => anyString(v, test));
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => test.test(k) || anyString(v, test));
+  return false;
+}
+
+const OPTIONS = { lineWidth: 0, minContentWidth: 0, indentSeq: true, doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER } as const;
+
 export function toYaml(value: unknown): string {
+  const { Document, visit, isScalar } = yaml();
   const doc = new Document(value, { version: '1.1', aliasDuplicateObjects: false });
+  if (!anyString(value, NEEDS_DOUBLE_QUOTES)) return doc.toString(OPTIONS);
   visit(doc, {
     Scalar(_key, node) {
       if (isScalar(node) && typeof node.value === 'string' && NEEDS_DOUBLE_QUOTES.test(node.value)) node.type = 'QUOTE_DOUBLE';
     },
   });
-  return doc
-    .toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true, doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER })
-    .replace(RAW_IN_DOUBLE_QUOTES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return doc.toString(OPTIONS).replace(RAW_IN_DOUBLE_QUOTES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Several documents in one file, separated by `---`. */

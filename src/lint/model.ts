@@ -109,7 +109,7 @@ export interface PodContainer {
 export interface PodTemplate {
   labels: Record<string, string>;
   spec: Record<string, unknown>;
-  /** Regular and init containers, in order, with their lines (rules iterate these to locate a finding). */
+  /** Regular containers, then init containers, with their lines (rules iterate these to locate a finding). */
   containers: PodContainer[];
   /** Line of the pod spec. */
   line: number;

@@ -13,6 +13,8 @@ const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml
 type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json => !!x && typeof x === 'object' && !Array.isArray(x);
 
+const KUSTOMIZATION_NOTE = 'a kustomization: lint the output of `kubectl kustomize DIR` (pipe it to `mlready lint -`)';
+
 export interface YamlArtifacts {
   artifacts: (ComposeServiceArtifact | KubernetesArtifact | InvalidArtifact)[];
   skipped: string[];
@@ -122,6 +124,11 @@ export function parseYamlArtifacts(file: string, text: string, hint: 'compose' |
       }
       return;
     }
+    if (!isK8s && (/(^|[\\/])kustomization\.ya?ml$/i.test(file) || value.kind === 'Kustomization')) {
+      // kustomize lets kustomization.yaml omit apiVersion and kind.
+      out.skipped.push(KUSTOMIZATION_NOTE);
+      return;
+    }
     if (!isK8s) {
       out.skipped.push(`document ${docIndex + 1} is neither a compose file nor a Kubernetes object`);
       return;
@@ -137,13 +144,13 @@ export function parseYamlArtifacts(file: string, text: string, hint: 'compose' |
       }
       const kind = object.kind;
       if (kind === 'Kustomization') {
-        out.skipped.push('kustomization.yaml: lint the output of `kubectl kustomize DIR` (pipe it to `mlready lint -`)');
+        out.skipped.push(KUSTOMIZATION_NOTE);
         continue;
       }
       const metadata = isObject(object.metadata) ? object.metadata : {};
       const templatePath = podTemplatePath(kind, object);
       let pod: PodTemplate | undefined;
-      const lines: Record<string, number> = { metadata: lineAt([...base, 'metadata']), spec: lineAt([...base, 'spec']) };
+      const lines: Record<string, number> = { metadata: keyLineAt([...base, 'metadata']), spec: keyLineAt([...base, 'spec']) };
       if (isObject(object.spec)) for (const key of Object.keys(object.spec)) lines[`spec.${key}`] = keyLineAt([...base, 'spec', key]);
       const jobSpec = getPath(object, ['spec', 'jobTemplate', 'spec']);
       if (kind === 'CronJob' && isObject(jobSpec)) {

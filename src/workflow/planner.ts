@@ -624,6 +624,9 @@ function planStage(
     image: `${o.registry ? `${o.registry.replace(/\/+$/, '')}/` : ''}${o.name}-${s.name}:${o.tag}`,
     target: `stage-${s.name}`,
   };
+  if (s.type === 'service' && o.k8sGets && gpuRequested > 0) {
+    o.decide(`k8s.rollout:${s.name}`, 'maxSurge 0, maxUnavailable 1', 'a GPU Deployment that surges needs spare GPUs for every update; it replaces pods in place instead');
+  }
   if (s.type === 'service') {
     o.decide(`healthcheck:${s.name}`, `${s.healthPath ? `HTTP GET ${s.healthPath}` : 'TCP connect'} on ${s.port}, start period ${stage.startPeriodSeconds}s`,
       `${s.healthPath ? 'spec healthPath' : 'no healthPath in the spec: a TCP check'}; the start period covers model loading (${framework}${gpuRequested ? ', GPU' : ''})`);

@@ -151,6 +151,14 @@ describe.each(CASES)('$example with $scenario', (c) => {
     expect(Object.keys(yamlDocText(out).services as object).sort()).toEqual(Object.keys(stack.services).sort());
   });
 
+  test('mlready lint finds nothing above info in what scaffold wrote', async () => {
+    const r = await runCli(['lint', '--format', 'json', dir()], { env, cwd: dir() });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { findings: { ruleId: string; severity: string; outcome: string; message: string }[] };
+    const failing = report.findings.filter((f) => f.outcome === 'fail' && f.severity !== 'info');
+    expect(failing.map((f) => `${f.ruleId} ${f.severity}: ${f.message}`)).toEqual([]);
+  });
+
   test('output matches the golden files', () => {
     const golden = path.join(GOLDEN, c.example, c.scenario);
     const files = generatedFiles(dir(), c.example);

@@ -241,3 +241,23 @@ export function validateComposeSpec(doc: unknown, where: string): void {
     throw new Error(`${where} does not match the compose-spec schema:\n${(composeValidate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`).join('\n')}`);
   }
 }
+
+// ---------------------------------------------------------------- specs in process
+
+/**
+ * readSpec validates against the schema, and ajv refuses to compile the same $id twice in one
+ * process (src/util/validate.ts caches by object identity), so the first spec of a test file goes
+ * through readSpec and the rest through the same parse and semantic checks.
+ */
+let schemaChecked = false;
+export async function loadSpec(file: string): Promise<import('../../src/workflow/load.js').LoadedSpec> {
+  const load = await import('../../src/workflow/load.js');
+  if (!schemaChecked) {
+    schemaChecked = true;
+    return load.readSpec(file);
+  }
+  const { parseYaml } = await import('../../src/util/yaml-source.js');
+  const source = parseYaml(file, readFileSync(file, 'utf8'));
+  load.checkSemantics(source.value as never, source);
+  return { file, dir: path.dirname(path.resolve(file)), doc: source.value as never, source };
+}

@@ -229,7 +229,7 @@ async function probeCluster(client: ApiClient, conn: Connection, scrub: Scrubber
   );
   const metricsService = read('get apiservice v1beta1.metrics.k8s.io', async () => {
     const res = await client.request('/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', { what: 'get apiservices v1beta1.metrics.k8s.io' });
-    if (res.status === 404) return false;
+    if (res.status === 404) return undefined; // no such APIService: ask discovery
     if (res.status !== 200) throw new ApiError('http', statusReason(res.status, 'get apiservices', res.body), res.status);
     const doc = parseJson<{ status?: { conditions?: { type?: string; status?: string }[] } }>(res.body, 'get apiservices v1beta1.metrics.k8s.io');
     return (doc.status?.conditions ?? []).some((c) => c?.type === 'Available' && c.status === 'True');
@@ -383,7 +383,8 @@ async function probeCluster(client: ApiClient, conn: Connection, scrub: Scrubber
     }
   }
 
-  if (o.metricsService.ok && (o.metricsService.value || !o.apis.ok)) facts.metricsApi = { status: 'ok', available: o.metricsService.value };
+  // The APIService's Available condition when it can be read; else whether discovery serves the group.
+  if (o.metricsService.ok && o.metricsService.value !== undefined) facts.metricsApi = { status: 'ok', available: o.metricsService.value };
   else if (o.apis.ok) facts.metricsApi = { status: 'ok', available: o.apis.value.has('metrics.k8s.io') };
   else facts.metricsApi = unknown(o.metricsService.ok ? o.apis.reason : o.metricsService.reason);
 

@@ -1,0 +1,128 @@
+/**
+ * The planner in process: GPU decisions over every target of the facts, the CUDA ceiling, base
+ * images from the compatibility data, storage classes, Kubernetes ordering units — each decision
+ * with a reason.
+ */
+import { cpSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/facts.js';
+import { loadSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
+import { planWorkflow } from '../../src/workflow/planner.js';
+import { compareVersions, cudaForDriver, loadCompatData, matchVersion } from '../../src/workflow/compat.js';
+import type { WorkflowModel } from '../../src/workflow/model.js';
+
+const data = loadCompatData();
+let dir: string;
+beforeAll(() => {
+  dir = tempDir('mlready-planner-');
+  for (const e of ['iris', 'pytorch-gpu', 'tensorflow', 'huggingface-inference', 'pytorch-distributed']) cpSync(path.join(ROOT, 'examples', e), path.join(dir, e), { recursive: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function plan(example: string, scenario?: string, extra: { baseImage?: string } = {}): Promise<WorkflowModel> {
+  const spec = await loadSpec(path.join(dir, example, 'mlready.yaml'));
+  const facts = scenario ? SCENARIOS[scenario]!() : undefined;
+  return planWorkflow({
+    spec,
+    ...(facts ? { facts } : {}),
+    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: `facts file ${scenario}.json` } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
+    outDir: path.join(dir, example),
+    emit: ['dockerfile', 'compose', 'swarm', 'k8s'],
+    data,
+    toolVersion: 'test',
+    ...extra,
+  });
+}
+const choice = (m: WorkflowModel, topic: string) => m.decisions.find((d) => d.topic === topic)?.choice;
+
+test('compatibility data: a driver gives the highest CUDA it runs; versions compare numerically', () => {
+  expect(cudaForDriver('535.54.03', data.drivers)).toBe('12.2');
+  expect(cudaForDriver('550.54.15', data.drivers)).toBe('12.4');
+  expect(cudaForDriver('470.82.01', data.drivers)).toBe('11.4');
+  expect(cudaForDriver('400.1', data.drivers)).toBeUndefined();
+  expect(compareVersions('535.104.05', '535.54.03')).toBeGreaterThan(0);
+  expect(compareVersions('12.10', '12.9')).toBeGreaterThan(0);
+  expect(matchVersion('2.17', ['2.16.1', '2.17.0'])).toBe('2.17.0');
+  expect(data.drivers.source).toMatch(/^https:\/\//);
+  expect(data.images.frameworks.pytorch!.source).toMatch(/^https:\/\//);
+});
+
+test('every decision has a topic, a choice and a one-line reason', async () => {
+  for (const [example, scenario] of [['iris', undefined], ['pytorch-distributed', 'laptop-targets-gpu-cluster'], ['huggingface-inference', 'cpu-only']] as const) {
+    const m = await plan(example, scenario);
+    expect(m.decisions.length).toBeGreaterThan(8);
+    for (const d of m.decisions) {
+      expect(d.topic).toMatch(/^[a-zA-Z0-9.:-]+$/);
+      expect(d.choice.length).toBeGreaterThan(0);
+      expect(d.reason.length).toBeGreaterThan(5);
+      expect(d.reason).not.toMatch(/\n/);
+    }
+  }
+});
+
+test('the lowest driver among the host and the cluster bounds CUDA; each target gets GPUs only where it has them', async () => {
+  const mixed = await plan('pytorch-gpu', 'host-550-cluster-535');
+  expect(choice(mixed, 'cuda.ceiling')).toBe('12.2');
+  expect(mixed.build.baseImage).toBe('pytorch/pytorch:2.5.1-cuda12.1-cudnn9-runtime');
+  expect(mixed.stages.find((s) => s.name === 'train')!.gpu).toEqual({ compose: 1, kubernetes: 1 });
+
+  const laptop = await plan('pytorch-gpu', 'laptop-targets-gpu-cluster');
+  expect(laptop.build.accelerator).toBe('nvidia');
+  expect(laptop.stages.find((s) => s.name === 'train')!.gpu).toEqual({ compose: 0, kubernetes: 1 });
+  expect(laptop.gpu.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+  expect(laptop.gpu.runtimeClassName).toBe('nvidia');
+  expect(laptop.warnings.join('\n')).toMatch(/the host has no GPU: compose and swarm run the GPU stages without GPUs/);
+
+  const cpu = await plan('pytorch-gpu', 'cpu-only');
+  expect(cpu.build.accelerator).toBe('cpu');
+  expect(cpu.build.baseImage).toBe('python:3.11-slim');
+  expect(cpu.stages.every((s) => s.gpu.compose === 0 && s.gpu.kubernetes === 0)).toBe(true);
+  expect(cpu.warnings.join('\n')).toMatch(/no GPU anywhere in the facts/);
+});
+
+test('framework images: TensorFlow pinned above the ceiling warns; sklearn on GPUs gets a CUDA runtime image with Python added', async () => {
+  const tf = await plan('tensorflow', 'gpu-host-driver-535');
+  expect(tf.build.baseImage).toBe('tensorflow/tensorflow:2.17.0-gpu');
+  expect(tf.warnings.join('\n')).toMatch(/tensorflow 2\.17\.0 has no CUDA build the lowest driver runs \(CUDA ≤ 12\.2\)/);
+  expect(tf.warnings.join('\n')).toMatch(/upgrade the driver to 545\.23\.06/);
+  const hf = await plan('huggingface-inference');
+  expect(hf.build.baseImage).toBe('pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime');
+  expect(choice(hf, 'framework.version')).toBe('pytorch 2.5.1 image');
+  const override = await plan('iris', undefined, { baseImage: 'mlready-ci-base:bookworm' });
+  expect(override.build).toMatchObject({ baseImage: 'mlready-ci-base:bookworm', baseKind: 'custom', installPython: false });
+});
+
+test('storage: the default class, a ReadWriteMany class for shared volumes, the cluster default without facts', async () => {
+  const m = await plan('pytorch-gpu', 'laptop-targets-gpu-cluster');
+  expect(m.volumes.map((v) => [v.name, v.storageClass, v.accessMode])).toEqual([
+    ['datasets', 'gp3', 'ReadWriteOnce'],
+    ['checkpoints', 'efs-sc', 'ReadWriteMany'],
+  ]);
+  const generic = await plan('pytorch-gpu');
+  expect(generic.volumes.every((v) => v.storageClass === undefined)).toBe(true);
+  expect(choice(generic, 'storage.class:datasets')).toBe('cluster default');
+});
+
+test('Kubernetes ordering: chains of init containers, distributed units gated on markers, services on the last unit they need', async () => {
+  const iris = await plan('iris');
+  expect(iris.ordering.units).toEqual([{ kind: 'chain', name: 'iris-pipeline', stages: ['preprocess', 'train', 'evaluate'], waitFor: [], done: ['/var/lib/mlready/iris-pipeline.done'] }]);
+  expect(iris.ordering.serviceWaits).toEqual({ serve: ['/var/lib/mlready/iris-pipeline.done'] });
+  const dist = await plan('pytorch-distributed');
+  expect(dist.ordering.units.map((u) => [u.kind, u.name, u.stages])).toEqual([
+    ['chain', 'gpt-pretrain-pipeline-1', ['tokenize']],
+    ['indexed-job', 'gpt-pretrain-train', ['train']],
+    ['chain', 'gpt-pretrain-pipeline-2', ['evaluate']],
+  ]);
+  expect(dist.ordering.units[2]!.waitFor).toEqual([0, 1, 2, 3].map((i) => `/var/lib/mlready/gpt-pretrain-train.${i}.done`));
+  const op = await plan('pytorch-distributed', 'laptop-targets-gpu-cluster');
+  expect(op.ordering.units[1]!.kind).toBe('pytorchjob');
+  expect(op.ordering.k8sStateVolume).toMatchObject({ accessMode: 'ReadWriteMany', storageClass: 'efs-sc' });
+  // Swarm: each stage waits for the markers of the batch stages it needs.
+  expect(iris.ordering.swarm).toEqual({
+    preprocess: { waitFor: [], done: '/var/lib/mlready/preprocess.done' },
+    train: { waitFor: ['/var/lib/mlready/preprocess.done'], done: '/var/lib/mlready/train.done' },
+    evaluate: { waitFor: ['/var/lib/mlready/train.done'], done: '/var/lib/mlready/evaluate.done' },
+    serve: { waitFor: ['/var/lib/mlready/evaluate.done'] },
+  });
+});
