@@ -374,7 +374,8 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
             metadata: { labels: podLabels(s.name) },
             spec: podSpec([s], {
               init: waits.length ? [waitContainer(s.image, waits)] : [],
-              containers: [container(s, { withState })],
+              // Only the init container reads the markers.
+              containers: [container(s)],
               restartPolicy: 'Always',
               withState,
               extra: { terminationGracePeriodSeconds: 30 },

@@ -628,6 +628,9 @@ function planStage(
     o.decide(`k8s.rollout:${s.name}`, 'maxSurge 0, maxUnavailable 1', 'a GPU Deployment that surges needs spare GPUs for every update; it replaces pods in place instead');
   }
   if (s.type === 'service') {
+    o.decide(`compose.ports:${s.name}`, `127.0.0.1:${s.port}:${s.port}`, 'published on the loopback address only: reachable from this machine, not from the network (Swarm publishes through its ingress)');
+    o.decide(`k8s.autoscale:${s.name}`, s.autoscale ? `HPA ${s.autoscale.min}–${s.autoscale.max} at ${s.autoscale.targetCPUUtilization ?? 80}% CPU` : `none (${replicas} replica${replicas === 1 ? '' : 's'})`,
+      s.autoscale ? 'spec autoscale; CPU requests are always set, which the HPA needs' : 'the spec sets no autoscale: a fixed replica count, no HorizontalPodAutoscaler');
     o.decide(`healthcheck:${s.name}`, `${s.healthPath ? `HTTP GET ${s.healthPath}` : 'TCP connect'} on ${s.port}, start period ${stage.startPeriodSeconds}s`,
       `${s.healthPath ? 'spec healthPath' : 'no healthPath in the spec: a TCP check'}; the start period covers model loading (${framework}${gpuRequested ? ', GPU' : ''})`);
   }
@@ -644,7 +647,7 @@ function planStage(
       stage.distributed = { mode, replicas, nprocPerNode: Math.max(1, gpuRequested), command };
       o.decide(`distributed:${s.name}`, mode === 'pytorchjob' ? `PyTorchJob (1 master + ${replicas - 1} workers)` : `Indexed Job × ${replicas} + headless Service`,
         mode === 'pytorchjob' ? 'the facts show the Kubeflow Training Operator' : `${o.cluster.known ? 'no Kubeflow Training Operator in the facts' : 'no cluster facts'}: an Indexed Job with a static torchrun rendezvous on pod 0${viaTorchrun ? `; "${head}" is replaced by torchrun, which reads PET_* variables` : ''}`);
-      o.decide(`distributed.compose:${s.name}`, '1 container', 'compose and swarm run distributed stages as one container (torchrun on one host)');
+      o.decide(`distributed.compose:${s.name}`, '1 container', 'compose and swarm run a distributed stage as one container with the spec command (the Kubernetes rendezvous needs several pods)');
     } else {
       o.warn(`stage ${s.name}: replicas ${replicas} on a ${framework} batch stage are run as independent parallel pods (only pytorch gets distributed training)`);
     }

@@ -105,7 +105,22 @@ describe('mlready probe --target k8s against a simulated cluster', () => {
     expect(k8s.access).toMatchObject({ status: 'ok', denied: ['create networkpolicies.networking.k8s.io'] });
     if (k8s.access?.status === 'ok') {
       expect(Object.keys(k8s.access.can).sort()).toEqual(
-        ['create configmaps', 'create deployments.apps', 'create horizontalpodautoscalers.autoscaling', 'create jobs.batch', 'create networkpolicies.networking.k8s.io', 'create persistentvolumeclaims', 'create poddisruptionbudgets.policy', 'create serviceaccounts', 'create services'].sort(),
+        [
+          'create configmaps',
+          'create deployments.apps',
+          'create horizontalpodautoscalers.autoscaling',
+          'create ingresses.networking.k8s.io',
+          'create jobs.batch',
+          'create namespaces',
+          'create networkpolicies.networking.k8s.io',
+          'create persistentvolumeclaims',
+          'create poddisruptionbudgets.policy',
+          'create pytorchjobs.kubeflow.org',
+          'create rolebindings.rbac.authorization.k8s.io',
+          'create roles.rbac.authorization.k8s.io',
+          'create serviceaccounts',
+          'create services',
+        ].sort(),
       );
       expect(k8s.access.can['create jobs.batch']).toBe(true);
     }
@@ -141,6 +156,14 @@ describe('mlready probe --target k8s against a simulated cluster', () => {
     expect(facts.host.memory.status).toBe('ok');
     expect(k8s).toMatchObject({ status: 'available', namespace: 'team-x', namespaceSource: 'flag' });
     expect(k8s.targetNamespace).toMatchObject({ status: 'ok', name: 'team-x', exists: false, podSecurity: {}, resourceQuotas: [], limitRanges: [] });
+  });
+
+  test('--redact hashes node names (the loopback server address is not an identifier and stays)', async () => {
+    const kubeconfig = server.kubeconfig(dir, { namespace: 'ml' }, 'kc-redact');
+    const { k8s, result } = await probeK8s(['--kubeconfig', kubeconfig, '--redact'], { home, env: { MLREADY_REDACT_KEY: 'k8s-test' } });
+    expect(k8s.status).toBe('available');
+    for (const name of [...sim.expected.notReady, ...sim.expected.devicePluginMissing]) expect(result.stdout).not.toContain(name);
+    expect(k8s.nodes).toMatchObject({ status: 'ok', total: sim.expected.nodes });
   });
 
   test('KUBECONFIG (a list) and --context; the default namespace when the context names none', async () => {
@@ -215,7 +238,7 @@ describe('mlready probe --target k8s against a simulated cluster', () => {
     const [exec, , token, , badKey, , fail] = runs;
     expect(exec!.k8s).toMatchObject({ status: 'available', authMethod: 'exec' });
     expect(token!.k8s).toMatchObject({ status: 'available', authMethod: 'token' });
-    expect(badKey!.k8s.status).toBe('unknown');
+    expect(badKey!.k8s).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/^the client certificate, client key or certificate-authority from the kubeconfig cannot be used/) });
     expect(fail!.k8s).toMatchObject({ status: 'unknown', reason: `exec credential plugin "${path.basename(process.execPath)}" failed (exit code 1)` });
     for (const r of runs) {
       expect(r.result.stdout).not.toContain(CANARY);

@@ -32,6 +32,10 @@ describe('describeNetworkError', () => {
     const e = describeNetworkError(err(code), server);
     expect([e.kind, e.message]).toEqual([kind, message]);
   });
+  test('a client key that is not a key', () => {
+    const e = describeNetworkError(err('ERR_OSSL_UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported'), server);
+    expect([e.kind, e.message]).toEqual(['tls', 'the client certificate, client key or certificate-authority from the kubeconfig cannot be used (ERR_OSSL_UNSUPPORTED)']);
+  });
   test('a TLS protocol error (plain HTTP on the port, say)', () => {
     const e = describeNetworkError(err('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), server);
     expect(e.kind).toBe('tls');

@@ -89,6 +89,10 @@ export function describeNetworkError(e: unknown, server: string): ApiError {
             : 'is not signed by a trusted CA (the kubeconfig names no certificate-authority that signed it)';
     return new ApiError('tls', `certificate of ${server} ${what} (${code})`);
   }
+  if (code.startsWith('ERR_OSSL') || /^(PEM|DECODER|ASN1) routines/.test(err?.message?.replace(/^error:[0-9A-F]+:/, '') ?? '')) {
+    // Raised while building the TLS context: a client key, certificate or CA that is not what it says.
+    return new ApiError('tls', `the client certificate, client key or certificate-authority from the kubeconfig cannot be used (${code || 'bad PEM'})`);
+  }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS/.test(code) || /ssl|tls/i.test(err?.message ?? '')) {
     return new ApiError('tls', `TLS handshake with ${server} failed (${code || 'TLS error'}): certificate or protocol mismatch`);
   }

@@ -35,7 +35,14 @@ export const ACCESS_CHECKS: [string, string, string][] = [
   ['create', '', 'configmaps'],
   ['create', '', 'serviceaccounts'],
   ['create', 'policy', 'poddisruptionbudgets'],
+  ['create', 'rbac.authorization.k8s.io', 'roles'],
+  ['create', 'rbac.authorization.k8s.io', 'rolebindings'],
+  ['create', 'networking.k8s.io', 'ingresses'],
+  ['create', 'kubeflow.org', 'pytorchjobs'],
+  // Cluster-scoped: asked without a namespace.
+  ['create', '', 'namespaces'],
 ];
+const CLUSTER_SCOPED = new Set(['namespaces']);
 export const accessKey = (verb: string, group: string, resource: string) => `${verb} ${resource}${group ? `.${group}` : ''}`;
 
 const MAX_MISSING = 50;
@@ -122,8 +129,9 @@ function compactDaemonSet(ds: DaemonSetLike): DaemonSetLike {
 export async function probeKubernetes(ctx: ProbeContext, options: KubernetesOptions): Promise<KubernetesFacts> {
   const started = performance.now();
   const budget = ctx.timeoutMs;
-  // End a little before the budget so that what was read is reported, not replaced by "timed out".
-  const margin = Math.min(500, Math.max(150, budget * 0.06));
+  // End a little before the budget (which started when this module was being imported) so that what
+  // was read is reported, not replaced by the collector's "timed out" for the whole target.
+  const margin = Math.min(750, Math.max(250, budget * 0.08));
   const deadline = started + Math.max(budget - margin, budget * 0.5);
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
@@ -252,7 +260,11 @@ async function probeCluster(client: ApiClient, conn: Connection, scrub: Scrubber
         const doc = await client.json<{ status?: { allowed?: boolean } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
           method: 'POST',
           what: 'create selfsubjectaccessreviews',
-          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: ns, verb, group, resource } } },
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { ...(CLUSTER_SCOPED.has(resource) ? {} : { namespace: ns }), verb, group, resource } },
+          },
         });
         return [accessKey(verb, group, resource), doc?.status?.allowed === true] as const;
       }),
