@@ -11,7 +11,7 @@
  * expanded.
  */
 import { createHash } from 'node:crypto';
-import { APP_HOME, ENTRYPOINT_PATH, MARKER_DIR, VENV, type BatchUnit, type ModelStage, type WorkflowModel } from '../workflow/model.js';
+import { APP_HOME, ENTRYPOINT_PATH, MARKER_DIR, VENV, type BatchUnit, type Marker, type ModelStage, type WorkflowModel } from '../workflow/model.js';
 
 type Obj = Record<string, unknown>;
 export interface K8sFile {
@@ -107,32 +107,38 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
     return c;
   }
 
-  function waitContainer(image: string, markers: string[]): Obj {
+  /** The spec volumes and whether the state PVC hold these markers. */
+  const homes = (markers: Marker[]) => ({ volumes: [...new Set(markers.flatMap((m) => (m.volume ? [m.volume] : [])))], state: markers.some((m) => !m.volume) });
+
+  function waitContainer(image: string, markers: Marker[]): Obj {
+    const h = homes(markers);
     return {
       name: 'mlready-wait',
       image,
       imagePullPolicy: 'IfNotPresent',
       command: [`${VENV}/bin/python`, ENTRYPOINT_PATH, '--wait-only'],
-      env: [{ name: 'MLREADY_WAIT_FOR', value: escapeK8s(markers.join(':')) }],
+      env: [{ name: 'MLREADY_WAIT_FOR', value: escapeK8s(markers.map((m) => m.path).join(':')) }],
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '64Mi' } },
       securityContext: containerSecurity,
       volumeMounts: [
         { name: 'tmp', mountPath: '/tmp' },
-        { name: 'mlready-state', mountPath: MARKER_DIR },
+        ...h.volumes.map((v) => ({ name: `vol-${v}`, mountPath: model.volumes.find((x) => x.name === v)!.mountPath, readOnly: true })),
+        ...(h.state ? [{ name: 'mlready-state', mountPath: MARKER_DIR, readOnly: true }] : []),
       ],
     };
   }
 
-  function podSpec(stages: ModelStage[], o: { init: Obj[]; containers: Obj[]; restartPolicy: string; withState: boolean; extra?: Obj }): Obj {
+  function podSpec(stages: ModelStage[], o: { init: Obj[]; containers: Obj[]; restartPolicy: string; markers: Marker[]; extra?: Obj }): Obj {
     const gpu = stages.some((s) => s.gpu.kubernetes > 0);
     const shm = Math.max(0, ...stages.map((s) => s.shmBytes ?? 0));
-    const vols = [...new Set(stages.flatMap((s) => s.volumes))];
+    const h = homes(o.markers);
+    const vols = [...new Set([...stages.flatMap((s) => s.volumes), ...h.volumes])];
     const volumes: Obj[] = [
       { name: 'tmp', emptyDir: {} },
       { name: 'cache', emptyDir: {} },
       ...(shm ? [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: mi(shm) } }] : []),
       ...vols.map((v) => ({ name: `vol-${v}`, persistentVolumeClaim: { claimName: pvcName(v) } })),
-      ...(o.withState && stateClaim ? [{ name: 'mlready-state', persistentVolumeClaim: { claimName: stateClaim } }] : []),
+      ...(h.state && stateClaim ? [{ name: 'mlready-state', persistentVolumeClaim: { claimName: stateClaim } }] : []),
     ];
     return {
       serviceAccountName: serviceAccount,
@@ -253,13 +259,14 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   function batchUnit(unit: BatchUnit): Obj[] {
     const stages = unit.stages.map((n) => stageByName.get(n)!);
     const first = stages[0]!;
-    const withState = unit.waitFor.length > 0 || unit.done.length > 0;
+    const markers = [...unit.waitFor, ...unit.done];
+    const withState = homes(unit.done).state;
     const wait = unit.waitFor.length ? [waitContainer(first.image, unit.waitFor)] : [];
     if (unit.kind === 'chain') {
       const component = unit.name.slice(model.name.length + 1) || 'pipeline';
-      const init = [...wait, ...stages.slice(0, -1).map((s) => container(s, { withState }))];
+      const init = [...wait, ...stages.slice(0, -1).map((s) => container(s))];
       const last = stages[stages.length - 1]!;
-      const main = container(last, { withState, env: unit.done.length ? [{ name: 'MLREADY_DONE', value: escapeK8s(unit.done[0]!) }] : [] });
+      const main = container(last, { withState, env: unit.done.length ? [{ name: 'MLREADY_DONE', value: escapeK8s(unit.done[0]!.path) }] : [] });
       return [
         {
           apiVersion: 'batch/v1',
@@ -271,7 +278,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
             activeDeadlineSeconds: JOB_DEADLINE,
             template: {
               metadata: { labels: podLabels(component) },
-              spec: podSpec(stages, { init, containers: [main], restartPolicy: 'Never', withState }),
+              spec: podSpec(stages, { init, containers: [main], restartPolicy: 'Never', markers }),
             },
           },
         },
@@ -294,7 +301,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
         { name: 'MASTER_PORT', value: String(TORCH_PORT) },
         { name: 'WORLD_SIZE', value: String(d.replicas) },
         // $(PET_NODE_RANK) is expanded by Kubernetes on purpose: one marker per pod.
-        ...(unit.done.length ? [{ name: 'MLREADY_DONE', value: `${MARKER_DIR}/${unit.name}.$(PET_NODE_RANK).done` }] : []),
+        ...(unit.done.length ? [{ name: 'MLREADY_DONE', value: `${escapeK8s(unit.done[0]!.path.replace(/\/[^/]*$/, ''))}/${unit.name}.$(PET_NODE_RANK).done` }] : []),
       ];
       const main = container(s, { withState, env, args: d.command });
       if (!main.ports) main.ports = [{ name: 'rendezvous', containerPort: TORCH_PORT, protocol: 'TCP' }];
@@ -318,7 +325,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
             activeDeadlineSeconds: JOB_DEADLINE,
             template: {
               metadata: { labels: podLabels(s.name) },
-              spec: podSpec([s], { init: wait, containers: [main], restartPolicy: 'Never', withState, extra: { subdomain: svcName } }),
+              spec: podSpec([s], { init: wait, containers: [main], restartPolicy: 'Never', markers, extra: { subdomain: svcName } }),
             },
           },
         },
@@ -332,9 +339,9 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
         metadata: { labels: podLabels(s.name) },
         spec: podSpec([s], {
           init: wait,
-          containers: [container(s, { name: 'pytorch', withState, env: master && unit.done.length ? [{ name: 'MLREADY_DONE', value: escapeK8s(unit.done[0]!) }] : [] })],
+          containers: [container(s, { name: 'pytorch', withState, env: master && unit.done.length ? [{ name: 'MLREADY_DONE', value: escapeK8s(unit.done[0]!.path) }] : [] })],
           restartPolicy: 'OnFailure',
-          withState,
+          markers,
         }),
       },
     });
@@ -359,7 +366,6 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   for (const s of model.stages.filter((x) => x.type === 'service')) {
     const name = k8sName([model.name, s.name]);
     const waits = model.ordering.serviceWaits[s.name] ?? [];
-    const withState = waits.length > 0;
     const docs: Obj[] = [
       {
         apiVersion: 'apps/v1',
@@ -377,7 +383,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
               // Only the init container reads the markers.
               containers: [container(s)],
               restartPolicy: 'Always',
-              withState,
+              markers: waits,
               extra: { terminationGracePeriodSeconds: 30 },
             }),
           },

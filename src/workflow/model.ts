@@ -88,6 +88,13 @@ export interface ModelStage {
   distributed?: { mode: 'pytorchjob' | 'indexed-job'; replicas: number; nprocPerNode: number; command: string[] };
 }
 
+/** A marker file: written by a unit that succeeded, waited for by what comes after it. */
+export interface Marker {
+  path: string;
+  /** The spec volume holding it; absent: the small state PVC (no volume to share). */
+  volume?: string;
+}
+
 /** A Kubernetes batch unit: a chain of stages run in order in one Job, or one distributed stage. */
 export interface BatchUnit {
   kind: 'chain' | 'indexed-job' | 'pytorchjob';
@@ -95,9 +102,9 @@ export interface BatchUnit {
   name: string;
   stages: string[];
   /** Marker files this unit waits for before its first stage (an init container polls them). */
-  waitFor: string[];
-  /** Marker files this unit writes when it succeeded (absent when nothing waits on it). */
-  done: string[];
+  waitFor: Marker[];
+  /** Marker files this unit writes when it succeeded (empty when nothing waits on it; one per pod of an Indexed Job). */
+  done: Marker[];
 }
 
 export interface WorkflowModel {
@@ -152,11 +159,10 @@ export interface WorkflowModel {
     k8sStateVolume?: { claimName: string; size: string; accessMode: 'ReadWriteOnce' | 'ReadWriteMany'; storageClass?: string };
     units: BatchUnit[];
     /** Per service stage: markers it waits for on Kubernetes. */
-    serviceWaits: Record<string, string[]>;
+    serviceWaits: Record<string, Marker[]>;
     /** Per stage on Swarm: markers it waits for / writes. */
     swarm: Record<string, { waitFor: string[]; done?: string }>;
   };
-  kubernetes: { podSecurity: 'restricted'; shareMarkerVolume: boolean };
   /** metadata.labels of the spec on Kubernetes: valid label pairs as pod labels, the rest as annotations. */
   kubernetesMeta: { labels: Record<string, string>; annotations: Record<string, string> };
   decisions: Decision[];

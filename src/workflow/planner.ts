@@ -31,6 +31,7 @@ import {
   type Decision,
   type EmitKind,
   type FactsOrigin,
+  type Marker,
   type ModelStage,
   type ModelVolume,
   type Toleration,
@@ -360,6 +361,14 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     ['dev.mlready.generator', `mlready ${input.toolVersion}`],
   ];
 
+  if (input.emit.includes('k8s')) {
+    decide('k8s.jobs', 'backoffLimit 1, activeDeadlineSeconds 86400, ttlSecondsAfterFinished 86400 (dev: 3600), restartPolicy Never',
+      'a failed chain is retried once from its first stage; a stuck one is stopped after a day; finished Jobs are cleaned up after a day so their logs stay readable meanwhile');
+    decide('k8s.network', 'default-deny ingress; ingress to service ports (and between the pods of a distributed stage)',
+      'nothing else needs to reach the pods; egress stays open because stages fetch data, models and packages');
+    decide('k8s.security', 'Pod Security "restricted"; read-only root filesystem; emptyDirs for /tmp and the cache',
+      'runAsNonRoot (UID 10001), seccomp RuntimeDefault, no privilege escalation, all capabilities dropped; no service-account token in any pod');
+  }
   decide('user', `UID ${APP_UID}`, 'non-root with a fixed high UID that owns the volume mount paths, so Pod Security "restricted" (runAsNonRoot) and fsGroup work');
   decide('entrypoint', 'exec form through /opt/mlready/entrypoint.py', 'a small Python supervisor as PID 1 forwards SIGTERM/SIGINT to the stage command and waits for/writes the ordering markers');
   decide('dockerfile.builder', input.buildkit ? 'BuildKit syntax (cache mounts)' : 'classic-builder compatible',
@@ -398,7 +407,6 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     volumes,
     stages,
     ordering,
-    kubernetes: { podSecurity: 'restricted', shareMarkerVolume: ordering.k8sStateVolume !== undefined },
     kubernetesMeta: kubernetesMeta(doc.metadata.name, doc.metadata.labels ?? {}, decide, (w) => warnings.push(w)),
     decisions,
     warnings,
@@ -685,28 +693,38 @@ function planOrdering(
   flush();
   const chains = units.filter((u) => u.kind === 'chain');
   chains.forEach((u, i) => (u.name = chains.length === 1 && units.length === 1 ? `${name}-pipeline` : `${name}-pipeline-${i + 1}`));
-  const markersOf = (u: BatchUnit): string[] => {
-    if (u.kind === 'indexed-job') {
-      const n = stages.find((s) => s.name === u.stages[0])!.distributed!.replicas;
-      return Array.from({ length: n }, (_, i) => `${MARKER_DIR}/${u.name}.${i}.done`);
-    }
-    return [`${MARKER_DIR}/${u.name}.done`];
-  };
-  for (let i = 1; i < units.length; i++) {
-    const prev = units[i - 1]!;
-    prev.done = markersOf(prev);
-    units[i]!.waitFor = prev.done;
-  }
   const unitOf = new Map<string, number>();
-  units.forEach((u, i) => u.stages.forEach((s) => unitOf.set(s, i)));
-  const serviceWaits: Record<string, string[]> = {};
-  for (const s of stages.filter((x) => x.type === 'service')) {
-    const needed = s.needs.map((n) => unitOf.get(n)).filter((i): i is number => i !== undefined);
+  units.forEach((u, i) => u.stages.forEach((st) => unitOf.set(st, i)));
+  const byName = new Map(stages.map((st) => [st.name, st]));
+  // Who reads each unit's markers: the next unit's first stage, and the services that need it.
+  const readers = new Map<number, ModelStage[]>();
+  const addReader = (i: number, st: ModelStage) => readers.set(i, [...(readers.get(i) ?? []), st]);
+  for (let i = 1; i < units.length; i++) addReader(i - 1, byName.get(units[i]!.stages[0]!)!);
+  const serviceUnit = new Map<string, number>();
+  for (const st of stages.filter((x) => x.type === 'service')) {
+    const needed = st.needs.map((n) => unitOf.get(n)).filter((i): i is number => i !== undefined);
     if (!needed.length) continue;
-    const last = units[Math.max(...needed)]!;
-    if (!last.done.length) last.done = markersOf(last);
-    serviceWaits[s.name] = last.done;
+    serviceUnit.set(st.name, Math.max(...needed));
+    addReader(Math.max(...needed), st);
   }
+  // Markers go on a spec volume the writer (the unit's last stage) mounts — preferably a shared one
+  // its readers mount too — so the data and the marker saying it is complete travel together.
+  const volumeByName = new Map(volumes.map((v) => [v.name, v]));
+  const markersOf = (i: number): Marker[] => {
+    const u = units[i]!;
+    const writer = byName.get(u.stages[u.stages.length - 1]!)!;
+    const rs = readers.get(i) ?? [];
+    const score = (v: string) => (volumeByName.get(v)?.shared ? 100 : 0) + rs.filter((r) => r.volumes.includes(v)).length;
+    const volume = [...writer.volumes].sort((a, b) => score(b) - score(a))[0];
+    const dir = volume ? `${volumeByName.get(volume)!.mountPath.replace(/\/+$/, '')}/.mlready` : MARKER_DIR;
+    const at = (file: string): Marker => ({ path: `${dir}/${file}`, ...(volume ? { volume } : {}) });
+    if (u.kind === 'indexed-job') return Array.from({ length: writer.distributed!.replicas }, (_, r) => at(`${u.name}.${r}.done`));
+    return [at(`${u.name}.done`)];
+  };
+  for (const i of readers.keys()) units[i]!.done = markersOf(i);
+  for (let i = 1; i < units.length; i++) units[i]!.waitFor = units[i - 1]!.done;
+  const serviceWaits: Record<string, Marker[]> = {};
+  for (const [service, i] of serviceUnit) serviceWaits[service] = units[i]!.done;
   if (units.length > 1 || units.length === 1 && units[0]!.stages.length > 1) {
     decide('k8s.batch-order', units.map((u) => `${u.name} [${u.stages.join(' → ')}]`).join(' ⇒ '),
       'stages of a chain run as ordered init containers of one Job (the kubelet runs each only after the previous succeeded); separate units wait for marker files on a shared volume. No pod talks to the API server');
@@ -714,7 +732,13 @@ function planOrdering(
     decide('k8s.batch-order', `${units[0]!.name} [${units[0]!.stages[0]}]`, 'a single batch stage: one Job');
   }
   if (cluster.argo) decide('k8s.argo', 'not used', 'Argo Workflows is installed, but its executor needs API access from the pods; init-container chains need none');
-  const needsState = units.some((u) => u.waitFor.length > 0) || Object.keys(serviceWaits).length > 0;
+  for (const [i, u] of units.entries()) {
+    if (!u.done.length) continue;
+    const m = u.done[0]!;
+    decide(`k8s.markers:${u.name}`, `${m.path.replace(/\/[^/]+$/, '/')}${u.done.length > 1 ? `${u.name}.<rank>.done` : m.path.split('/').pop()}${m.volume ? ` on volume ${m.volume}` : ` on PVC ${name}-mlready-state`}`,
+      `${(readers.get(i) ?? []).map((r) => r.name).join(', ')} wait for it in an init container${m.volume ? `; ${m.volume} is a volume ${u.stages[u.stages.length - 1]} writes` : `; ${u.stages[u.stages.length - 1]} mounts no volume to share`}`);
+  }
+  const needsState = units.some((u) => u.done.some((m) => !m.volume));
   let k8sStateVolume: WorkflowModel['ordering']['k8sStateVolume'];
   if (needsState) {
     const rwxClass = cluster.storage ? [...new Set([...cluster.storage.readWriteMany, ...cluster.storage.classes.filter((c) => c.readWriteMany).map((c) => c.name)])].sort()[0] : undefined;
@@ -724,8 +748,8 @@ function planOrdering(
       accessMode: rwxClass ? 'ReadWriteMany' : 'ReadWriteOnce',
       ...(rwxClass ? { storageClass: rwxClass } : {}),
     };
-    decide('k8s.markers', `PVC ${name}-mlready-state (${k8sStateVolume.accessMode}) at ${MARKER_DIR}`,
-      `services wait for the batch work they need, and units for the unit before them, through marker files${rwxClass ? `; ${rwxClass} supports ReadWriteMany` : '; ReadWriteOnce: the gated pods must share a node (no ReadWriteMany class known)'}`);
+    decide('k8s.state-volume', `PVC ${name}-mlready-state (${k8sStateVolume.accessMode}) at ${MARKER_DIR}`,
+      `a unit that waits or is waited for mounts no spec volume: its markers need a small volume of their own${rwxClass ? `; ${rwxClass} supports ReadWriteMany` : '; ReadWriteOnce: the gated pods must share a node (no ReadWriteMany class known)'}`);
     if (!rwxClass) warn(`the ordering markers live on a ReadWriteOnce volume (${name}-mlready-state): gated pods must run on the same node`);
   }
   // Swarm: every stage waits for the markers of the batch stages it needs and writes its own.
@@ -747,7 +771,6 @@ function planOrdering(
   if (serviceOnService.length) {
     decide('order.services', 'readiness, not ordering', `${serviceOnService.map((s) => s.name).join(', ')} need other services: compose waits for them to be healthy; Kubernetes and Swarm rely on readiness probes and restarts`);
   }
-  void volumes;
   return { markerDir: MARKER_DIR, ...(k8sStateVolume ? { k8sStateVolume } : {}), units, serviceWaits, swarm };
 }
 

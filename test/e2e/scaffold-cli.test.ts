@@ -110,7 +110,12 @@ describe('GPU decisions look at every target in the facts', () => {
     const envNames = (c.env as { name: string }[]).map((e) => e.name);
     expect(envNames).toEqual(expect.arrayContaining(['PET_NNODES', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT', 'PET_NPROC_PER_NODE', 'MASTER_ADDR', 'WORLD_SIZE', 'RANK']));
     // Units run in order without API access: the job waits for the tokenize chain's marker.
-    expect(job!.spec.template.spec.initContainers[0]).toMatchObject({ name: 'mlready-wait', env: [{ name: 'MLREADY_WAIT_FOR', value: '/var/lib/mlready/gpt-pretrain-pipeline-1.done' }] });
+    expect(job!.spec.template.spec.initContainers[0]).toMatchObject({
+      name: 'mlready-wait',
+      env: [{ name: 'MLREADY_WAIT_FOR', value: '/data/.mlready/gpt-pretrain-pipeline-1.done' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'vol-corpus', mountPath: '/data', readOnly: true }],
+    });
+    expect(c.env).toContainEqual({ name: 'MLREADY_DONE', value: '/data/.mlready/gpt-pretrain-train.$(PET_NODE_RANK).done' });
   });
 });
 

@@ -106,18 +106,23 @@ test('storage: the default class, a ReadWriteMany class for shared volumes, the 
 
 test('Kubernetes ordering: chains of init containers, distributed units gated on markers, services on the last unit they need', async () => {
   const iris = await plan('iris');
-  expect(iris.ordering.units).toEqual([{ kind: 'chain', name: 'iris-pipeline', stages: ['preprocess', 'train', 'evaluate'], waitFor: [], done: ['/var/lib/mlready/iris-pipeline.done'] }]);
-  expect(iris.ordering.serviceWaits).toEqual({ serve: ['/var/lib/mlready/iris-pipeline.done'] });
+  // The marker goes on the shared volume the last stage writes and the service reads.
+  const irisDone = [{ path: '/data/.mlready/iris-pipeline.done', volume: 'data' }];
+  expect(iris.ordering.units).toEqual([{ kind: 'chain', name: 'iris-pipeline', stages: ['preprocess', 'train', 'evaluate'], waitFor: [], done: irisDone }]);
+  expect(iris.ordering.serviceWaits).toEqual({ serve: irisDone });
+  expect(iris.ordering.k8sStateVolume).toBeUndefined();
   const dist = await plan('pytorch-distributed');
   expect(dist.ordering.units.map((u) => [u.kind, u.name, u.stages])).toEqual([
     ['chain', 'gpt-pretrain-pipeline-1', ['tokenize']],
     ['indexed-job', 'gpt-pretrain-train', ['train']],
     ['chain', 'gpt-pretrain-pipeline-2', ['evaluate']],
   ]);
-  expect(dist.ordering.units[2]!.waitFor).toEqual([0, 1, 2, 3].map((i) => `/var/lib/mlready/gpt-pretrain-train.${i}.done`));
+  expect(dist.ordering.units[1]!.waitFor).toEqual([{ path: '/data/.mlready/gpt-pretrain-pipeline-1.done', volume: 'corpus' }]);
+  expect(dist.ordering.units[2]!.waitFor).toEqual([0, 1, 2, 3].map((i) => ({ path: `/data/.mlready/gpt-pretrain-train.${i}.done`, volume: 'corpus' })));
+  // serve mounts only runs: the evaluate chain's marker goes there.
+  expect(dist.ordering.serviceWaits.serve).toEqual([{ path: '/runs/.mlready/gpt-pretrain-pipeline-2.done', volume: 'runs' }]);
   const op = await plan('pytorch-distributed', 'laptop-targets-gpu-cluster');
   expect(op.ordering.units[1]!.kind).toBe('pytorchjob');
-  expect(op.ordering.k8sStateVolume).toMatchObject({ accessMode: 'ReadWriteMany', storageClass: 'efs-sc' });
   // Swarm: each stage waits for the markers of the batch stages it needs.
   expect(iris.ordering.swarm).toEqual({
     preprocess: { waitFor: [], done: '/var/lib/mlready/preprocess.done' },
@@ -125,4 +130,40 @@ test('Kubernetes ordering: chains of init containers, distributed units gated on
     evaluate: { waitFor: ['/var/lib/mlready/train.done'], done: '/var/lib/mlready/evaluate.done' },
     serve: { waitFor: ['/var/lib/mlready/evaluate.done'] },
   });
+});
+
+test('a unit whose stages mount no volume keeps its markers on a small state PVC of their own', async () => {
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const { toYaml } = await import('../../src/generate/yaml.js');
+  const { renderKubernetes } = await import('../../src/generate/kubernetes.js');
+  const { loadClientModels, validateK8sObject, assertRestrictedPod, podSpecsOf } = await import('../golden/scaffold-helpers.js');
+  const d = path.join(dir, 'novolumes');
+  mkdirSync(d);
+  writeFileSync(path.join(d, 'mlready.yaml'), toYaml({
+    apiVersion: 'mlready.dev/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name: 'tiny' },
+    spec: {
+      framework: 'sklearn',
+      python: '3.11',
+      stages: [
+        { name: 'fetch', type: 'batch', command: ['python', 'fetch.py'] },
+        { name: 'api', type: 'service', needs: ['fetch'], command: ['python', 'api.py'], port: 8000 },
+      ],
+    },
+  }));
+  const spec = await loadSpec(path.join(d, 'mlready.yaml'));
+  const m = planWorkflow({ spec, factsOrigin: { source: 'none', targets: [], summary: 'generic' }, outDir: d, emit: ['k8s'], data, toolVersion: 'test' });
+  expect(m.ordering.units[0]!.done).toEqual([{ path: '/var/lib/mlready/tiny-pipeline.done' }]);
+  expect(m.ordering.k8sStateVolume).toMatchObject({ claimName: 'tiny-mlready-state', accessMode: 'ReadWriteOnce' });
+  await loadClientModels();
+  const docs = renderKubernetes(m).flatMap((f) => f.docs);
+  for (const doc of docs.filter((x) => x.kind !== 'Kustomization')) {
+    validateK8sObject(doc, 'tiny');
+    for (const pod of podSpecsOf(doc)) assertRestrictedPod(pod, 'tiny');
+  }
+  const deployment = docs.find((x) => x.kind === 'Deployment') as { spec: { template: { spec: { initContainers: { volumeMounts: { name: string }[] }[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } } } };
+  expect(deployment.spec.template.spec.initContainers[0]!.volumeMounts.map((v) => v.name)).toEqual(['tmp', 'mlready-state']);
+  expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'mlready-state', persistentVolumeClaim: { claimName: 'tiny-mlready-state' } });
+  expect(docs.some((x) => x.kind === 'PersistentVolumeClaim' && (x.metadata as { name: string }).name === 'tiny-mlready-state')).toBe(true);
 });
