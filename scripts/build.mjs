@@ -9,7 +9,8 @@
  * node_modules when needed). The build fails loudly if a dependency update moves the lines it rewrites.
  */
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -90,12 +91,34 @@ export async function buildAll({ quiet = false } = {}) {
   // keeps dist/cli.js in place for a CLI that is running while dist/ is rebuilt.
   const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.join(root, f)));
   written.add(path.join(root, 'dist', 'builtin-rules.json'));
+  for (const name of ['facts', 'rules', 'profile', 'config', 'report', 'workflow']) written.add(path.join(root, 'dist', 'validators', `${name}.cjs`));
   for (const entry of readdirSync(path.join(root, 'dist'), { recursive: true, withFileTypes: true })) {
     const file = path.join(entry.parentPath ?? entry.path, entry.name);
     if (entry.isFile() && !written.has(file) && !entry.name.startsWith('.gen-')) rmSync(file, { force: true });
   }
   await writeBuiltinRules();
+  writeValidators();
   return result;
+}
+
+/**
+ * dist/validators/<name>.cjs: the published JSON Schemas compiled ahead of time (ajv standalone code),
+ * so that reading a facts file or a spec does not compile the schema at run time. The options match
+ * `createAjv` in src/util/validate.ts, which compiles from source when these files are absent.
+ */
+function writeValidators() {
+  const require = createRequire(import.meta.url);
+  const Ajv2020 = require('ajv/dist/2020.js').default;
+  const addFormats = require('ajv-formats').default;
+  const standaloneCode = require('ajv/dist/standalone/index.js').default;
+  const dir = path.join(root, 'dist', 'validators');
+  mkdirSync(dir, { recursive: true });
+  for (const name of ['facts', 'rules', 'profile', 'config', 'report', 'workflow']) {
+    const schema = JSON.parse(readFileSync(path.join(root, 'schemas', `${name}.schema.json`), 'utf8'));
+    const ajv = new Ajv2020({ allErrors: false, strict: false, useDefaults: false, code: { source: true } });
+    addFormats(ajv);
+    writeFileSync(path.join(dir, `${name}.cjs`), standaloneCode(ajv, ajv.compile(schema)));
+  }
 }
 
 /**

@@ -144,7 +144,6 @@ export async function buildInitSpec(a: InitAnswers): Promise<string> {
   return `# mlready workflow spec, written by \`mlready init\`. Edit it, then run \`mlready scaffold\`.\n# Reference: schemas/workflow.schema.json\n${toYaml(doc)}`;
 }
 
-let specSchema: object | undefined;
 
 async function terminalPrompter(): Promise<Prompter> {
   const inquirer = await import('@inquirer/prompts');
@@ -210,16 +209,13 @@ export async function initCommand(opts: InitOptions, deps: { prompter?: Prompter
 
   const text = await buildInitSpec(answers);
   // Validate exactly what will be written, as `scaffold` will read it.
-  const [{ parseYaml }, { validateOrThrow }, { readPackageJson }, { checkSemantics }] = await Promise.all([
+  const [{ parseYaml }, { validateOrThrow }, { checkSemantics }] = await Promise.all([
     import('../util/yaml-source.js'),
     import('../util/validate.js'),
-    import('../util/package-root.js'),
     import('../workflow/load.js'),
   ]);
   const source = parseYaml(out, text);
-  // One schema object per process: the validator compiles (and caches) it once.
-  specSchema ??= readPackageJson<object>('schemas', 'workflow.schema.json');
-  validateOrThrow(specSchema, source.value, source, 'workflow spec');
+  validateOrThrow('workflow', source.value, source, 'workflow spec');
   checkSemantics(source.value as never, source);
   const { writeFilesAtomically } = await import('../util/write.js');
   await writeFilesAtomically([{ file: out, content: text }]);

@@ -33,7 +33,7 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   ]);
   const source = parseYaml(file, text);
   const doc = (source.value ?? {}) as ConfigDoc;
-  validateOrThrow(readPackageJson<object>('schemas', 'config.schema.json'), doc, source, 'configuration');
+  validateOrThrow('config', doc, source, 'configuration');
   const dir = path.dirname(path.resolve(file));
   return { file, doc, packs: (doc.rulePacks ?? []).map((p) => path.resolve(dir, p)) };
 }

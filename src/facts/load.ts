@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../cli/errors.js';
-import { readPackageJson } from '../util/package-root.js';
 import type { Facts } from './schema.js';
 import { FACTS_SCHEMA_VERSION } from './version.js';
 
@@ -45,8 +44,8 @@ export async function loadFactsFile(file: string): Promise<Facts> {
   const doc = parseJsonFile(file, 'the facts file') as Record<string, unknown> | null;
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('not a facts document (expected a JSON object)', { file });
   checkSchemaVersion(doc.schemaVersion, FACTS_SCHEMA_VERSION, 'facts document', file);
-  const { validator, describeAjvError } = await import('../util/validate.js');
-  const validate = validator(readPackageJson<object>('schemas', 'facts.schema.json'));
+  const { validatorFor, describeAjvError } = await import('../util/validate.js');
+  const validate = validatorFor('facts');
   if (!validate(doc)) {
     const first = validate.errors?.[0];
     const { path, message } = first ? describeAjvError(first) : { path: [], message: 'invalid' };

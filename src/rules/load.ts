@@ -15,7 +15,7 @@ import { parseYaml, type YamlSource } from '../util/yaml-source.js';
 import { validateOrThrow } from '../util/validate.js';
 import { CelCompileError, compileExpression, lazyExpression, type CompiledExpression, type Reference } from './cel.js';
 import type { ProfileDoc, RuleDoc } from './schema.js';
-import { packageRoot, readPackageJson } from '../util/package-root.js';
+import { packageRoot } from '../util/package-root.js';
 import { factsSchemaHasPath } from './schema-paths.js';
 import { WORKLOAD_KEYS } from '../workflow/workload.js';
 import { byString } from '../util/compare.js';
@@ -96,15 +96,6 @@ function readSource(file: string): YamlSource {
   return parseYaml(file, text);
 }
 
-// The published JSON Schemas (generated from src/rules/schema.ts) validate at run time, so TypeBox
-// never loads outside the build.
-const schemaCache = new Map<string, object>();
-function publishedSchema(name: 'rules' | 'profile'): object {
-  let s = schemaCache.get(name);
-  if (!s) schemaCache.set(name, (s = readPackageJson<object>('schemas', `${name}.schema.json`)));
-  return s;
-}
-
 // ---------------------------------------------------------------- profiles
 
 export function normalizeProfile(doc: ProfileDoc, file: string, source?: YamlSource): LoadedProfile {
@@ -131,7 +122,7 @@ export function normalizeProfile(doc: ProfileDoc, file: string, source?: YamlSou
 
 export function loadProfileFile(file: string): LoadedProfile {
   const source = readSource(file);
-  validateOrThrow(publishedSchema('profile'), source.value, source, 'profile');
+  validateOrThrow('profile', source.value, source, 'profile');
   return normalizeProfile(source.value as ProfileDoc, file, source);
 }
 
@@ -140,7 +131,7 @@ export function loadProfileFile(file: string): LoadedProfile {
 /** Reads one rule file: schema-valid, with its key lines. */
 export function readRuleFile(file: string, pack: string): { doc: RuleDoc; source: RuleSource } {
   const yaml = readSource(file);
-  validateOrThrow(publishedSchema('rules'), yaml.value, yaml, 'rule');
+  validateOrThrow('rules', yaml.value, yaml, 'rule');
   const doc = yaml.value as RuleDoc;
   const lines: RuleSource['lines'] = {};
   for (const key of ['id', 'when', 'check', 'details', 'line', 'message'] as const) {

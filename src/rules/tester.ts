@@ -10,8 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import type { Facts } from '../facts/schema.js';
-import { readPackageJson } from '../util/package-root.js';
-import { validator } from '../util/validate.js';
+import { validatorFor } from '../util/validate.js';
 import { evaluateArtifactRule, evaluateRule, prepareArtifactContext, prepareContext, type Finding, type Outcome } from './engine.js';
 import { collectArtifacts } from '../lint/collect.js';
 import { BUILTIN_DIR, type LoadedProfile, type LoadedRule, type RuleSet } from './load.js';
@@ -74,7 +73,7 @@ function loadFixture(name: string, dirs: string[]): Facts {
 }
 
 export function runRuleTests(set: RuleSet, options: { only?: (rule: LoadedRule) => boolean } = {}): TesterReport {
-  const validate = validator(readPackageJson<object>('schemas', 'facts.schema.json'));
+  const validate = validatorFor('facts');
   const results: CaseResult[] = [];
   const untested: string[] = [];
   for (const rule of set.rules) {

@@ -2,7 +2,10 @@
  * JSON Schema validation with errors a person can act on: the first error, as one line naming the
  * file, line and field path.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { packageRoot, readPackageJson } from './package-root.js';
 import { InputError } from '../cli/errors.js';
 import { formatPath, pointerToPath, type YamlSource } from './yaml-source.js';
 
@@ -15,22 +18,39 @@ interface AjvError {
 export type ValidateFn = ((doc: unknown) => boolean) & { errors?: AjvError[] | null };
 
 const require = createRequire(import.meta.url);
-let ajv: { compile(schema: object): ValidateFn } | undefined;
-const compiled = new WeakMap<object, ValidateFn>();
 
-/** Compiles a schema once (ajv 2020-12 with formats). */
-export function validator(schema: object): ValidateFn {
-  let fn = compiled.get(schema);
+/** The published schemas (schemas/<name>.schema.json). */
+export type SchemaName = 'facts' | 'rules' | 'profile' | 'config' | 'report' | 'workflow';
+export const SCHEMA_NAMES: readonly SchemaName[] = ['facts', 'rules', 'profile', 'config', 'report', 'workflow'];
+
+let ajv: { compile(schema: object): ValidateFn } | undefined;
+const byName = new Map<SchemaName, ValidateFn>();
+
+/** ajv 2020-12 with formats, created on first use (CommonJS, loaded only when something is validated). */
+export function createAjv(options: Record<string, unknown> = {}): { compile(schema: object): ValidateFn } {
+  const Ajv2020 = (require('ajv/dist/2020.js') as { default: new (o: object) => { compile(s: object): ValidateFn } }).default;
+  const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
+  const instance = new Ajv2020({ allErrors: false, strict: false, useDefaults: false, ...options });
+  addFormats(instance);
+  return instance;
+}
+
+/**
+ * The validator of a published schema, compiled once per process. The build compiles them ahead of
+ * time into dist/validators/<name>.cjs (ajv standalone code): compiling the facts schema at run time
+ * costs hundreds of milliseconds. From source (tests), they are compiled here.
+ */
+export function validatorFor(name: SchemaName): ValidateFn {
+  let fn = byName.get(name);
   if (fn) return fn;
-  if (!ajv) {
-    // ajv and ajv-formats are CommonJS; loaded only when something is validated.
-    const Ajv2020 = (require('ajv/dist/2020.js') as { default: new (o: object) => { compile(s: object): ValidateFn } }).default;
-    const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
-    ajv = new Ajv2020({ allErrors: false, strict: false, useDefaults: false });
-    addFormats(ajv);
+  const prebuilt = path.join(packageRoot(), 'dist', 'validators', `${name}.cjs`);
+  if (existsSync(prebuilt)) {
+    fn = require(prebuilt) as ValidateFn;
+  } else {
+    ajv ??= createAjv();
+    fn = ajv.compile(readPackageJson<object>('schemas', `${name}.schema.json`));
   }
-  fn = ajv.compile(schema);
-  compiled.set(schema, fn);
+  byName.set(name, fn);
   return fn;
 }
 
@@ -63,8 +83,8 @@ export function describeAjvError(e: AjvError): { path: (string | number)[]; mess
 }
 
 /** Validates `value` and throws an InputError pointing at the file and line of the first problem. */
-export function validateOrThrow(schema: object, value: unknown, source: Pick<YamlSource, 'file' | 'lineOf'>, what: string): void {
-  const fn = validator(schema);
+export function validateOrThrow(schema: SchemaName, value: unknown, source: Pick<YamlSource, 'file' | 'lineOf'>, what: string): void {
+  const fn = validatorFor(schema);
   if (fn(value)) return;
   const first = fn.errors?.[0];
   if (!first) throw new InputError(`invalid ${what}`, { file: source.file });

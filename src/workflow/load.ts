@@ -29,7 +29,7 @@ export function readSpec(file: string): LoadedSpec {
   }
   const source = parseYaml(file, text);
   if (source.value === null || typeof source.value !== 'object') throw new InputError('the workflow spec is empty or not a mapping', { file, line: 1 });
-  validateOrThrow(readPackageJson<object>('schemas', 'workflow.schema.json'), source.value, source, 'workflow spec');
+  validateOrThrow('workflow', source.value, source, 'workflow spec');
   const doc = source.value as WorkflowDoc;
   checkSemantics(doc, source);
   return { file, dir: path.dirname(path.resolve(file)), doc, source };

@@ -171,9 +171,18 @@ function clusterView(facts: Facts | undefined, data: CompatData): ClusterView {
     ...(lowestDriver ? { lowestDriver } : {}),
     evidence: `the cluster has ${nodes.count} GPU node(s)${lowestDriver ? `, lowest driver ${lowestDriver}` : ''}${maxCuda ? ` (CUDA ≤ ${maxCuda})` : ''}`,
   };
-  view.taints = nodes.taints.filter((t) => ['NoSchedule', 'NoExecute', 'PreferNoSchedule'].includes(t.effect));
+  view.taints = nodes.taints.filter((t) => ['NoSchedule', 'NoExecute', 'PreferNoSchedule'].includes(t.effect) && !isSystemTaint(t.key));
   view.gfd = Object.keys(nodes.products).length > 0 || nodes.items.some((n) => n.product !== undefined || n.cudaVersion !== undefined);
   return view;
+}
+
+/**
+ * Taints the system sets on nodes that must not receive work (cordoned, draining, not ready, being
+ * scaled down): tolerating them would place pods on nodes that are going away.
+ */
+const SYSTEM_TAINT = /^(node\.kubernetes\.io\/|node\.cloudprovider\.kubernetes\.io\/|karpenter\.sh\/|cluster-autoscaler\.kubernetes\.io\/|ToBeDeletedByClusterAutoscaler$|DeletionCandidateOfClusterAutoscaler$)/;
+export function isSystemTaint(key: string): boolean {
+  return SYSTEM_TAINT.test(key);
 }
 
 // ---------------------------------------------------------------- the plan

@@ -167,3 +167,38 @@ test('a unit whose stages mount no volume keeps its markers on a small state PVC
   expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'mlready-state', persistentVolumeClaim: { claimName: 'tiny-mlready-state' } });
   expect(docs.some((x) => x.kind === 'PersistentVolumeClaim' && (x.metadata as { name: string }).name === 'tiny-mlready-state')).toBe(true);
 });
+
+describe('GPU tolerations', () => {
+  test('the GPU taints found are tolerated, the system taints of draining or unready nodes are not', async () => {
+    const spec = await loadSpec(path.join(dir, 'pytorch-gpu', 'mlready.yaml'));
+    const facts = SCENARIOS['laptop-targets-gpu-cluster']!();
+    const gpuNodes = facts.cluster.kubernetes.gpuNodes;
+    if (gpuNodes?.status !== 'ok') throw new Error('scenario without GPU nodes');
+    gpuNodes.taints = [
+      ...gpuNodes.taints,
+      { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' },
+      { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' },
+    ];
+    const m = await planWorkflow({
+      spec,
+      facts,
+      factsOrigin: { source: 'file', targets: facts.targets, summary: 'facts with system taints' },
+      outDir: path.join(dir, 'pytorch-gpu'),
+      emit: ['k8s'],
+      data,
+      toolVersion: 'test',
+    });
+    const keys = m.gpu.tolerations.map((t) => t.key);
+    expect(keys).toContain('nvidia.com/gpu');
+    expect(keys).not.toContain('node.kubernetes.io/unschedulable');
+    expect(keys).not.toContain('karpenter.sh/disrupted');
+  });
+
+  test('which taint keys are the system\'s', async () => {
+    const { isSystemTaint } = await import('../../src/workflow/planner.js');
+    for (const key of ['node.kubernetes.io/unschedulable', 'node.kubernetes.io/not-ready', 'karpenter.sh/disrupted', 'ToBeDeletedByClusterAutoscaler', 'node.cloudprovider.kubernetes.io/uninitialized']) {
+      expect(isSystemTaint(key)).toBe(true);
+    }
+    for (const key of ['nvidia.com/gpu', 'sku', 'dedicated', 'amd.com/gpu']) expect(isSystemTaint(key)).toBe(false);
+  });
+});
