@@ -36,8 +36,12 @@ const LAZY = [
   },
   {
     file: /docker-modem[\\/]lib[\\/]modem\.js$/,
-    edits: [["ssh = require('./ssh'),", "ssh = function () { return require('docker-modem/lib/ssh').apply(this, arguments); },"]],
-    external: ['docker-modem/lib/ssh'],
+    edits: [
+      ["ssh = require('./ssh'),", "ssh = function () { return require('docker-modem/lib/ssh').apply(this, arguments); },"],
+      // Only hijacked connections (attach/exec) use it; it pulls in readable-stream.
+      ["HttpDuplex = require('./http_duplex'),", "HttpDuplex = function (req, res) { var D = require('docker-modem/lib/http_duplex'); return new D(req, res); },"],
+    ],
+    external: ['docker-modem/lib/ssh', 'docker-modem/lib/http_duplex'],
   },
 ];
 
