@@ -19,7 +19,7 @@ const WARMUP = 3;
 const node = process.execPath;
 const here = (...p) => path.join(root, ...p);
 
-if (!existsSync(here('dist', 'cli.js'))) {
+if (!existsSync(here('dist', 'cli.cjs'))) {
   console.error('build first: npm run build');
   process.exit(2);
 }

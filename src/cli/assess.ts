@@ -5,7 +5,9 @@
  * before anything is written; reports are rendered in memory and then written atomically, so a run
  * that fails leaves no half-written files behind.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SPEC_FILE } from '../workflow/spec-file.js';
 import type { Target } from '../facts/collect.js';
 import type { Facts } from '../facts/schema.js';
 import type { Report } from '../report/schema.js';
@@ -13,6 +15,7 @@ import type { FailOn } from '../rules/score.js';
 import { EXIT, InputError } from './errors.js';
 import { stderrProgress } from './progress.js';
 import { writeFilesAtomically } from '../util/write.js';
+import { trace } from '../util/trace.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'junit', 'sarif', 'markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -61,16 +64,17 @@ export async function loadBaseline(file: string): Promise<Set<string>> {
 export async function assessCommand(opts: AssessOptions): Promise<number> {
   const cwd = process.cwd();
   const progress = stderrProgress();
+  trace('assess: start');
 
-  // The spec first (its namespace is the Kubernetes probe's default), then facts: probing is
-  // I/O-bound, so rules load and compile while the probes wait.
-  const specFile = (await import('../workflow/load.js')).findSpec(opts.spec, cwd);
+  // The spec first (its namespace is the Kubernetes probe's default), then the facts. Probing runs
+  // while the rules load.
+  const specFile = opts.spec ?? (existsSync(path.join(cwd, DEFAULT_SPEC_FILE)) ? path.join(cwd, DEFAULT_SPEC_FILE) : undefined);
   const spec = specFile ? (await import('../workflow/load.js')).readSpec(specFile) : undefined;
   const workload = spec ? (await import('../workflow/workload.js')).deriveWorkload(spec.doc) : undefined;
-  const { kubernetesOptions } = await import('./probe.js');
+  trace('assess: spec');
   const factsPromise: Promise<Facts> = opts.facts
     ? import('../facts/load.js').then((m) => m.loadFactsFile(opts.facts!))
-    : import('../facts/collect.js').then((m) =>
+    : Promise.all([import('../facts/collect.js'), import('./probe.js')]).then(([m, { kubernetesOptions }]) =>
         m.collectFacts({
           targets: opts.target,
           timeoutMs: opts.timeout,
@@ -80,33 +84,31 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
       );
   factsPromise.catch(() => {}); // handled below; avoid an unhandled rejection while rules load
 
-  const [{ loadConfig }, { loadRuleSet }, { chooseProfile }, { evaluateRules }, { buildReport }] = await Promise.all([
+  const [{ loadConfig }, { loadRuleSet }, { judge }, { buildReport }] = await Promise.all([
     import('../config/load.js'),
     import('../rules/load.js'),
-    import('../rules/profiles.js'),
-    import('../rules/engine.js'),
+    import('../rules/judge.js'),
     import('../report/build.js'),
   ]);
+  trace('assess: modules');
   const config = await loadConfig(opts.config, cwd);
   const packs = [...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))];
   const ruleSet = loadRuleSet({ builtin: true, packs });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
+  trace('assess: rules loaded');
 
   const facts = await factsPromise;
+  trace('assess: facts');
   progress.done();
-  const choice = chooseProfile(facts, ruleSet.profiles, {
-    ...(opts.profile ? { flag: opts.profile } : {}),
-    ...(config.doc.profile ? { config: config.doc.profile } : {}),
-    ...(config.file ? { configFile: config.file } : {}),
-  });
-
-  const evaluation = evaluateRules(ruleSet.rules, {
+  const { choice, evaluation } = judge(ruleSet, {
     facts,
-    profile: choice.profile,
+    ...(opts.profile ? { profileFlag: opts.profile } : {}),
     config: config.doc,
+    ...(config.file ? { configFile: config.file } : {}),
     ...(workload ? { workload: workload as unknown as Record<string, unknown> } : {}),
   });
   if (baseline) for (const f of evaluation.findings) if (f.outcome === 'fail' && baseline.has(failingKey(f))) f.baseline = true;
+  trace('assess: evaluated');
 
   const rel = (p: string) => path.relative(cwd, path.resolve(cwd, p)) || p;
   const report = buildReport({
@@ -133,6 +135,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   });
 
   await emitReport(report, opts, { environmentUri: report.inputs.facts ?? report.inputs.spec ?? report.inputs.config ?? 'mlready.config.yaml' });
+  trace('assess: reported');
   return report.gate.passed ? EXIT.ok : EXIT.gateFailed;
 }
 
@@ -142,23 +145,26 @@ export async function emitReport(
   opts: Pick<AssessOptions, 'format' | 'output' | 'report' | 'color' | 'verbose'>,
   sarif: { environmentUri: string },
 ): Promise<void> {
-  const { renderText, wantsColor } = await import('../report/text.js');
-  const formats = await import('../report/formats.js');
-  const { renderHtml } = await import('../report/html.js');
+  // Each format loads only its own renderer.
+  const wanted = new Set<ReportFormat>([...opts.report.map((r) => r.format), opts.format]);
+  const text = wanted.has('text') ? await import('../report/text.js') : undefined;
+  const formats = wanted.has('sarif') || wanted.has('markdown') || process.env.GITHUB_ACTIONS === 'true' ? await import('../report/formats.js') : undefined;
+  const junit = wanted.has('junit') ? await import('../report/junit.js') : undefined;
+  const html = wanted.has('html') ? await import('../report/html.js') : undefined;
   const render = (format: ReportFormat, toTerminal: boolean): string => {
     switch (format) {
       case 'text':
-        return renderText(report, { color: toTerminal && wantsColor(process.stdout, process.env, opts.color), verbose: opts.verbose ?? false });
+        return text!.renderText(report, { color: toTerminal && text!.wantsColor(process.stdout, process.env, opts.color), verbose: opts.verbose ?? false });
       case 'json':
-        return formats.renderJson(report);
+        return `${JSON.stringify(report, null, 2)}\n`;
       case 'junit':
-        return formats.renderJunit(report);
+        return junit!.renderJunit(report);
       case 'sarif':
-        return formats.renderSarif(report, sarif);
+        return formats!.renderSarif(report, sarif);
       case 'markdown':
-        return formats.renderMarkdown(report);
+        return formats!.renderMarkdown(report);
       case 'html':
-        return renderHtml(report);
+        return html!.renderHtml(report);
     }
   };
   const files = opts.report.map((r) => ({ file: r.file, content: render(r.format, false) }));
@@ -166,7 +172,7 @@ export async function emitReport(
   const stdout = opts.output ? undefined : render(opts.format, true);
   await writeFilesAtomically(files);
 
-  const github = process.env.GITHUB_ACTIONS === 'true' ? formats.renderGithubAnnotations(report) : '';
+  const github = formats && process.env.GITHUB_ACTIONS === 'true' ? formats.renderGithubAnnotations(report) : '';
   if (stdout !== undefined) process.stdout.write(stdout);
   if (github) {
     // Workflow commands are read from the job log; keep stdout parseable when it holds a machine format.

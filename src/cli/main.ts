@@ -1,8 +1,8 @@
 /**
- * Entry point. `--version` is answered before anything else loads; each command's module is imported
- * only when that command runs, so start-up stays close to a bare `node`.
+ * Entry point of the bundle (dist/cli.cjs), called by bin/mlready, which answers `--version` itself.
+ * Every command's module is imported only when that command runs.
  */
-import { TOOL_VERSION } from '../version.js';
+import { trace } from '../util/trace.js';
 
 // A reader that goes away (`mlready assess --help | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -10,10 +10,14 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${TOOL_VERSION}\n`);
-} else {
+/** Runs one command line; bin/mlready calls it (and, at build time, `--cache-run` calls it twice). */
+export async function main(argv: string[]): Promise<void> {
+  trace('main');
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    const { TOOL_VERSION } = await import('../version.js');
+    process.stdout.write(`${TOOL_VERSION}\n`);
+    return;
+  }
   const { run } = await import('./program.js');
   process.exitCode = await run(argv);
 }

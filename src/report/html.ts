@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Handlebars from 'handlebars';
 import { packageRoot } from '../util/package-root.js';
+import { escapeExpression, safeString, template as compileTemplate, type Template } from '../util/templates.js';
 import type { Report } from './schema.js';
 
 const LABEL_WIDTH = 130;
@@ -21,19 +21,22 @@ function barColor(score: number | null): string {
   return '#c62828';
 }
 
-let template: HandlebarsTemplateDelegate | undefined;
+/** The HTML report template (also precompiled by the build). */
+export const HTML_TEMPLATE = path.join('templates', 'report', 'report.html.hbs');
+
+export const HTML_HELPERS = {
+  eq: (a: unknown, b: unknown) => a === b,
+  join: (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''),
+  // `code` in rule text becomes <code>code</code>; everything else is escaped first.
+  inline: (v: unknown) => safeString(escapeExpression(String(v ?? '')).replace(/`([^`]+)`/g, '<code>$1</code>')),
+};
+
+let template: Template | undefined;
 
 export function renderHtml(report: Report): string {
   if (!template) {
-    const hb = Handlebars.create();
-    hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    hb.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''));
-    // `code` in rule text becomes <code>code</code>; everything else is escaped by handlebars first.
-    hb.registerHelper('inline', (v: unknown) =>
-      new hb.SafeString(hb.escapeExpression(String(v ?? '')).replace(/`([^`]+)`/g, '<code>$1</code>')),
-    );
-    const source = readFileSync(path.join(packageRoot(), 'templates', 'report', 'report.html.hbs'), 'utf8');
-    template = hb.compile(source, { strict: false });
+    const source = readFileSync(path.join(packageRoot(), HTML_TEMPLATE), 'utf8');
+    template = compileTemplate(source, { plainText: false, env: 'html', helpers: HTML_HELPERS as never });
   }
   const categories = report.categories.filter((c) => c.applicable > 0);
   const bars = categories.map((c, i) => {

@@ -11,7 +11,9 @@
  *   compilation; error messages are mapped back.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import semver from 'semver';
+import gte from 'semver/functions/gte.js';
+import parseVersion from 'semver/functions/parse.js';
+import type { SemVer } from 'semver';
 import { parseQuantity, QuantityError } from '../util/quantity.js';
 
 export type Root = 'facts' | 'profile' | 'workload' | 'artifact' | 'artifacts';
@@ -35,17 +37,17 @@ export class CelCompileError extends Error {
 }
 
 /** Coerces "12.2", "535.54.03", "v1.29.3-eks-1" to semver; undefined when it is not a version. */
-export function coerceVersion(v: string): semver.SemVer | undefined {
+export function coerceVersion(v: string): SemVer | undefined {
   const m = /(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(v);
   if (!m) return undefined;
-  return semver.parse(`${Number(m[1])}.${Number(m[2] ?? 0)}.${Number(m[3] ?? 0)}`) ?? undefined;
+  return parseVersion(`${Number(m[1])}.${Number(m[2] ?? 0)}.${Number(m[3] ?? 0)}`) ?? undefined;
 }
 
 function versionAtLeast(actual: string, minimum: string): boolean {
   const a = coerceVersion(actual);
   const b = coerceVersion(minimum);
   if (!a || !b) throw new Error(`versionAtLeast: not a version: "${!a ? actual : minimum}"`);
-  return semver.gte(a, b);
+  return gte(a, b);
 }
 
 function toNumber(v: unknown): number {
@@ -209,18 +211,28 @@ export function compileExpression(source: string): CompiledExpression {
  * known, and it is parsed only when first evaluated — rules that a run skips are never parsed.
  */
 export function lazyExpression(source: string, refs: Reference[]): CompiledExpression {
-  let program: ((context: Record<string, unknown>) => unknown) | undefined;
+  let program: Program | undefined;
   return {
     source,
     refs,
     evaluate(context) {
-      if (!program) {
-        const env = celEnvironment();
-        program = env.parse(renameBytes(env, source));
-      }
+      program ??= parsed(source);
       return program(context);
     },
   };
+}
+
+type Program = (context: Record<string, unknown>) => unknown;
+/** Programs by source: many rules share a precondition (`facts.runtime.docker.status == 'available'`). */
+const programs = new Map<string, Program>();
+function parsed(source: string): Program {
+  let program = programs.get(source);
+  if (!program) {
+    const env = celEnvironment();
+    program = env.parse(renameBytes(env, source));
+    programs.set(source, program);
+  }
+  return program;
 }
 
 function renameBytes(env: Environment, source: string): string {

@@ -8,9 +8,9 @@
  *   fail; a fact the source did not report → unknown ("… not reported"); then waivers turn a fail or an
  *   unknown into waived.
  */
-import Handlebars from 'handlebars';
 import type { Facts } from '../facts/schema.js';
 import { formatBytes } from '../util/quantity.js';
+import { template, type Template } from '../util/templates.js';
 import { displayPath, type LoadedProfile, type LoadedRule } from './load.js';
 import { evaluationMessage, fromCel, toCel, type Reference } from './cel.js';
 import type { ConfigDoc, SeverityName, WaiverDoc } from './schema.js';
@@ -99,22 +99,23 @@ function firstMissing(value: unknown, path: readonly string[], prefix: string): 
   return firstMissing((value as Json)[segment], rest, here);
 }
 
-const handlebars = Handlebars.create();
-handlebars.registerHelper('bytes', (v: unknown) => (typeof v === 'number' ? formatBytes(v) : String(v ?? '')));
-handlebars.registerHelper('join', (v: unknown, sep: unknown) =>
-  Array.isArray(v) ? v.map(String).join(typeof sep === 'string' ? sep : ', ') : String(v ?? ''),
-);
-handlebars.registerHelper('json', (v: unknown) => JSON.stringify(v));
-handlebars.registerHelper('count', (v: unknown) => (Array.isArray(v) ? v.length : 0));
-handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-handlebars.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
-const templates = new Map<string, HandlebarsTemplateDelegate>();
+/** Helpers of rule messages (documented in docs/writing-rules.md). */
+export const MESSAGE_HELPERS = {
+  bytes: (v: unknown) => (typeof v === 'number' ? formatBytes(v) : String(v ?? '')),
+  join: (v: unknown, sep: unknown) => (Array.isArray(v) ? v.map(String).join(typeof sep === 'string' ? sep : ', ') : String(v ?? '')),
+  json: (v: unknown) => JSON.stringify(v),
+  count: (v: unknown) => (Array.isArray(v) ? v.length : 0),
+  eq: (a: unknown, b: unknown) => a === b,
+  gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+};
+const templates = new Map<string, Template>();
 
-export function renderMessage(template: string, data: Record<string, unknown>): string {
-  let fn = templates.get(template);
+/** Renders a rule message (plain text, whitespace collapsed); built-in messages are precompiled. */
+export function renderMessage(source: string, data: Record<string, unknown>): string {
+  let fn = templates.get(source);
   if (!fn) {
-    fn = handlebars.compile(template, { noEscape: true, strict: false });
-    templates.set(template, fn);
+    fn = template(source, { plainText: true, env: 'messages', helpers: MESSAGE_HELPERS as never });
+    templates.set(source, fn);
   }
   return fn(data).replace(/\s+/g, ' ').trim();
 }
@@ -194,6 +195,8 @@ export interface PreparedContext {
   unknownAt(path: FactPath): { at: string; reason: string } | undefined;
   /** The host name: what environment findings are about (waiver scopes match it). */
   scope?: string;
+  /** Values of expressions already evaluated on this document, by source. */
+  results: Map<string, unknown>;
 }
 
 export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' | 'workload'>): PreparedContext {
@@ -211,6 +214,7 @@ export function prepareContext(input: Pick<EvaluationInput, 'facts' | 'profile' 
     plain,
     profile: input.profile,
     hasWorkload: input.workload !== undefined,
+    results: new Map(),
     unknownAt({ path, key }) {
       let found = memo.get(key);
       if (found === undefined) {
@@ -249,7 +253,11 @@ export function evaluateRule(
   const factsRefs = (refs: Reference[]) => refs.filter((r) => r.root === 'facts');
   const run = (expr: NonNullable<LoadedRule['whenExpr']>, key: string): { value?: unknown; error?: Finding } => {
     try {
-      return { value: expr.evaluate(ctx.cel) };
+      // CEL is pure: an expression has one value per document (shared preconditions are common).
+      if (ctx.results.has(expr.source)) return { value: ctx.results.get(expr.source) };
+      const value = expr.evaluate(ctx.cel);
+      ctx.results.set(expr.source, value);
+      return { value };
     } catch (e) {
       const missing = factsRefs(expr.refs)
         .map((r) => firstMissing(ctx.facts, r.path, ''))

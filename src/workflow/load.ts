@@ -11,7 +11,9 @@ import { validateOrThrow } from '../util/validate.js';
 import { formatPath, parseYaml, type YamlSource } from '../util/yaml-source.js';
 import type { StageDoc, WorkflowDoc } from './schema.js';
 
-export const DEFAULT_SPEC_FILE = 'mlready.yaml';
+import { DEFAULT_SPEC_FILE } from './spec-file.js';
+
+export { DEFAULT_SPEC_FILE };
 
 export interface LoadedSpec {
   file: string;
