@@ -83,8 +83,10 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
         }),
       );
   factsPromise.catch(() => {}); // handled below; avoid an unhandled rejection while rules load
+  // Let the probes start their requests and tools first: the rules then load while those wait.
+  if (!opts.facts) await new Promise((resolve) => setImmediate(resolve));
 
-  const [{ loadConfig }, { loadRuleSet }, { judge }, { buildReport }] = await Promise.all([
+  const [{ loadConfig }, { loadRuleSet, warmRules }, { judge }, { buildReport }] = await Promise.all([
     import('../config/load.js'),
     import('../rules/load.js'),
     import('../rules/judge.js'),
@@ -93,9 +95,17 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   trace('assess: modules');
   const config = await loadConfig(opts.config, cwd);
   const packs = [...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))];
-  const ruleSet = loadRuleSet({ builtin: true, packs });
+  const ruleSet = loadRuleSet({ builtin: true, packs, only: 'environment' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
   trace('assess: rules loaded');
+  // While the probes wait on the engine and the GPU tools, parse what the evaluation will need.
+  if (!opts.facts) {
+    const probed = new Set<string>(opts.target);
+    const needed = ruleSet.rules.filter(
+      (r) => r.appliesTo === 'environment' && !r.refs.some((ref) => ref.root === 'facts' && ref.path[0] === 'cluster' && !probed.has(ref.path[1] === 'kubernetes' ? 'k8s' : 'swarm')),
+    );
+    void warmRules(needed, factsPromise);
+  }
 
   const facts = await factsPromise;
   trace('assess: facts');

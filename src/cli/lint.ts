@@ -20,7 +20,7 @@ export async function lintCommand(paths: string[], opts: LintOptions): Promise<n
   ]);
   const config = await loadConfig(opts.config, cwd);
   const packs = [...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))];
-  const ruleSet = loadRuleSet({ builtin: true, packs });
+  const ruleSet = loadRuleSet({ builtin: true, packs, only: 'artifact' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
 
   const profile = resolveProfile(

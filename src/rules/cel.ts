@@ -184,6 +184,8 @@ export interface CompiledExpression {
   source: string;
   refs: Reference[];
   evaluate(context: Record<string, unknown>): unknown;
+  /** Parses now an expression whose parsing was deferred (see lazyExpression). */
+  prepare?(): void;
 }
 
 /** Parses, renames `bytes(` calls, and compiles. Throws CelCompileError with the source offset. */
@@ -219,17 +221,23 @@ export function lazyExpression(source: string, refs: Reference[]): CompiledExpre
       program ??= parsed(source);
       return program(context);
     },
+    prepare() {
+      program ??= parsed(source);
+    },
   };
 }
 
-type Program = (context: Record<string, unknown>) => unknown;
+type Program = ((context: Record<string, unknown>) => unknown) & { check(): unknown };
 /** Programs by source: many rules share a precondition (`facts.runtime.docker.status == 'available'`). */
 const programs = new Map<string, Program>();
 function parsed(source: string): Program {
   let program = programs.get(source);
   if (!program) {
     const env = celEnvironment();
-    program = env.parse(renameBytes(env, source));
+    program = env.parse(renameBytes(env, source)) as Program;
+    // The static type check annotates the AST (cel-js memoises checked types on its nodes), so that
+    // the first evaluation does not type-check again against the runtime values.
+    program.check();
     programs.set(source, program);
   }
   return program;

@@ -10,7 +10,7 @@
  */
 import type { Facts } from '../facts/schema.js';
 import { formatBytes } from '../util/quantity.js';
-import { template, type Template } from '../util/templates.js';
+import { template, templateFromSpec, type Template } from '../util/templates.js';
 import { displayPath, type LoadedProfile, type LoadedRule } from './load.js';
 import { evaluationMessage, fromCel, toCel, type Reference } from './cel.js';
 import type { ConfigDoc, SeverityName, WaiverDoc } from './schema.js';
@@ -110,12 +110,17 @@ export const MESSAGE_HELPERS = {
 };
 const templates = new Map<string, Template>();
 
-/** Renders a rule message (plain text, whitespace collapsed); built-in messages are precompiled. */
-export function renderMessage(source: string, data: Record<string, unknown>): string {
-  let fn = templates.get(source);
+/**
+ * Renders a rule message (plain text, whitespace collapsed). Built-in rules carry their message
+ * precompiled (`messageSpec`, from the build); others are compiled on first use.
+ */
+export function renderMessage(rule: Pick<LoadedRule, 'message' | 'messageSpec'>, data: Record<string, unknown>): string {
+  let fn = templates.get(rule.message);
   if (!fn) {
-    fn = template(source, { plainText: true, env: 'messages', helpers: MESSAGE_HELPERS as never });
-    templates.set(source, fn);
+    fn = rule.messageSpec
+      ? templateFromSpec(rule.messageSpec, { env: 'messages', helpers: MESSAGE_HELPERS as never })
+      : template(rule.message, { plainText: true, env: 'messages', helpers: MESSAGE_HELPERS as never });
+    templates.set(rule.message, fn);
   }
   return fn(data).replace(/\s+/g, ' ').trim();
 }
@@ -294,7 +299,7 @@ export function evaluateRule(
   }
   let message: string;
   try {
-    message = renderMessage(rule.message, { ...ctx.plain, details });
+    message = renderMessage(rule, { ...ctx.plain, details });
   } catch (e) {
     message = `${rule.title} (message template error: ${evaluationMessage(e)})`;
   }
@@ -415,7 +420,7 @@ export function evaluateArtifactRule(
     }
     let message: string;
     try {
-      message = renderMessage(rule.message, { ...ctx.plain, artifact: plain, details });
+      message = renderMessage(rule, { ...ctx.plain, artifact: plain, details });
     } catch (e) {
       message = `${rule.title} (message template error: ${evaluationMessage(e)})`;
     }

@@ -34,6 +34,8 @@ export interface StoredRule extends Omit<RuleDoc, 'tests'> {
   source: RuleSource;
   /** Set in the built-in bundle: the rule was validated at build time and these are its references. */
   validatedRefs?: Partial<Record<ExpressionKey, Reference[]>>;
+  /** Set in the built-in bundle: the message template, precompiled (handlebars precompile output). */
+  messageSpec?: string;
 }
 
 export interface LoadedRule extends StoredRule {
@@ -214,6 +216,28 @@ function prevalidated(rule: StoredRule, refs: Partial<Record<ExpressionKey, Refe
   };
 }
 
+/**
+ * Parses the deferred expressions of `rules` in small slices, yielding to the event loop between them,
+ * until `until` settles: assess runs it while the probes wait on the engine and the GPU tools, so
+ * that the evaluation after them finds most expressions parsed.
+ */
+export async function warmRules(rules: LoadedRule[], until: Promise<unknown>): Promise<void> {
+  let settled = false;
+  until.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const expressions = rules.flatMap((r) => [r.whenExpr, r.checkExpr]);
+  for (let i = 0; i < expressions.length && !settled; i++) {
+    try {
+      expressions[i]?.prepare?.();
+    } catch {
+      /* the evaluation reports it */
+    }
+    if (i % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 export function displayPath(path: readonly string[]): string {
   return path.map((s, i) => (s === '[]' ? '[]' : i === 0 ? s : `.${s}`)).join('');
 }
@@ -238,14 +262,21 @@ export function readPack(dir: string): { name: string; rules: (StoredRule & { te
 }
 
 export const BUILTIN_DIR = () => path.join(packageRoot(), 'rules');
-const BUNDLE_FILE = () => path.join(packageRoot(), 'dist', 'builtin-rules.json');
+/** The build's bundle of the built-in pack: profiles and environment rules, and artifact rules apart. */
+export const BUNDLE_FILES = { environment: 'builtin-rules.json', artifact: 'builtin-rules-artifact.json' } as const;
 
 /** The built-in pack: the build's JSON bundle when present (fast), else the YAML sources. */
-function readBuiltin(): { rules: StoredRule[]; profiles: LoadedProfile[] } {
-  const bundle = BUNDLE_FILE();
-  if (existsSync(bundle)) return JSON.parse(readFileSync(bundle, 'utf8')) as BuiltinBundle;
+function readBuiltin(only?: 'environment' | 'artifact'): { rules: StoredRule[]; profiles: LoadedProfile[] } {
+  const dist = path.join(packageRoot(), 'dist');
+  if (existsSync(path.join(dist, BUNDLE_FILES.environment))) {
+    const main = JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES.environment), 'utf8')) as BuiltinBundle;
+    if (only === 'environment') return main;
+    const artifact = JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES.artifact), 'utf8')) as BuiltinBundle;
+    return { rules: only === 'artifact' ? artifact.rules : [...main.rules, ...artifact.rules], profiles: main.profiles };
+  }
   const pack = readPack(BUILTIN_DIR());
-  return { rules: pack.rules, profiles: pack.profiles };
+  const rules = only ? pack.rules.filter((r) => (r.appliesTo ?? 'environment') === only) : pack.rules;
+  return { rules, profiles: pack.profiles };
 }
 
 export interface LoadOptions {
@@ -254,6 +285,8 @@ export interface LoadOptions {
   packs?: string[];
   /** Keep each rule's tests (rules check, the RuleTester). */
   withTests?: boolean;
+  /** Only the built-in rules of this kind (assess needs no artifact rules, lint no environment rules). */
+  only?: 'environment' | 'artifact';
 }
 
 export function loadRuleSet(options: LoadOptions = {}): RuleSet {
@@ -275,7 +308,7 @@ export function loadRuleSet(options: LoadOptions = {}): RuleSet {
       stored.push(...pack.rules);
       addProfiles(pack.profiles);
     } else {
-      const b = readBuiltin();
+      const b = readBuiltin(options.only);
       stored.push(...b.rules);
       addProfiles(b.profiles);
     }
@@ -302,14 +335,23 @@ export function loadRuleSet(options: LoadOptions = {}): RuleSet {
   return { rules, profiles, packs };
 }
 
-/** For the build: the built-in pack validated and stripped of tests. */
-export function builtinBundle(): BuiltinBundle {
+/** For the build: the built-in pack validated and stripped of tests, in its two files. */
+export function builtinBundles(): Record<keyof typeof BUNDLE_FILES, BuiltinBundle> {
+  const all = builtinBundle();
+  const isArtifact = (r: StoredRule) => r.appliesTo === 'artifact';
+  return {
+    environment: { rules: all.rules.filter((r) => !isArtifact(r)), profiles: all.profiles },
+    artifact: { rules: all.rules.filter(isArtifact), profiles: [] },
+  };
+}
+
+function builtinBundle(): BuiltinBundle {
   const set = loadRuleSet({ builtin: true, withTests: true });
   const rules = set.rules.map((r) => {
     const { tests, whenExpr, checkExpr, detailsExpr, lineExpr, refs, appliesTo, source, ...stored } = r;
     const validatedRefs: Partial<Record<ExpressionKey, Reference[]>> = {};
     for (const [key, expr] of [['when', whenExpr], ['check', checkExpr], ['details', detailsExpr], ['line', lineExpr]] as const) {
-      if (expr) validatedRefs[key] = expr.refs;
+      if (expr) validatedRefs[key] = expr.refs.map(({ root, path }) => ({ root, path, offset: 0 }));
     }
     return {
       ...stored,

@@ -1,6 +1,7 @@
 /**
  * Handlebars for messages and reports, fast: the build precompiles the built-in templates (rule
- * messages, the HTML report) into dist/templates.cjs, so a run loads only the small handlebars runtime.
+ * messages into the rule bundle, the HTML report into dist/templates-html.cjs), so a run loads only
+ * the small handlebars runtime.
  * Templates the build did not see (a user's rule pack; running from source in tests) are compiled with
  * the full handlebars compiler, loaded on first need.
  */
@@ -32,11 +33,13 @@ const Runtime = RuntimeModule as unknown as Env;
 export const COMPILE_OPTIONS = { noEscape: false, strict: false } as const;
 export const PLAIN_TEXT_OPTIONS = { noEscape: true, strict: false } as const;
 
+/** Precompiled report templates (dist/templates-html.cjs, from the build). */
 let precompiled: Record<string, Spec> | undefined;
 function precompiledSpecs(): Record<string, Spec> {
-  if (precompiled) return precompiled;
-  const file = path.join(packageRoot(), 'dist', 'templates.cjs');
-  precompiled = existsSync(file) ? (require(file) as Record<string, Spec>) : {};
+  if (!precompiled) {
+    const file = path.join(packageRoot(), 'dist', 'templates-html.cjs');
+    precompiled = existsSync(file) ? (require(file) as Record<string, Spec>) : {};
+  }
   return precompiled;
 }
 
@@ -68,11 +71,21 @@ export function template(
   source: string,
   options: { plainText: boolean; env: string; helpers: Record<string, Helper> },
 ): Template {
-  const spec = precompiledSpecs()[templateKey(source, options.plainText)];
+  const spec = options.plainText ? undefined : precompiledSpecs()[templateKey(source, false)];
   if (spec) return environment(options.env, Runtime, options.helpers).template(spec);
   compiler ??= require('handlebars') as Env;
   const env = environment(`compiler:${options.env}`, compiler, options.helpers);
   return env.compile!(source, options.plainText ? PLAIN_TEXT_OPTIONS : COMPILE_OPTIONS);
+}
+
+/**
+ * A template from precompiled source (what Handlebars.precompile emitted, kept as a string in the
+ * built-in rule bundle): instantiated only when a message is actually rendered.
+ */
+export function templateFromSpec(specSource: string, options: { env: string; helpers: Record<string, Helper> }): Template {
+  // eslint-disable-next-line no-new-func -- precompiled template code produced by our own build
+  const spec = new Function(`return ${specSource};`)() as Spec;
+  return environment(options.env, Runtime, options.helpers).template(spec);
 }
 
 /** `new SafeString` of the runtime (HTML already escaped by the caller). */
