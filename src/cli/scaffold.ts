@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Target } from '../facts/collect.js';
 import type { Facts } from '../facts/schema.js';
-import { EMIT_KINDS, type EmitKind, type FactsOrigin } from '../workflow/model.js';
+import { ADDON_NAMES, ALL_EMIT_KINDS, EMIT_KINDS, type AddonName, type EmitKind, type FactsOrigin } from '../workflow/model.js';
 import { TOOL_VERSION } from '../version.js';
 import { EXIT, UsageError } from './errors.js';
 
@@ -31,6 +31,10 @@ export interface ScaffoldOptions {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  /** --with monitoring,logging,alerting,ingress */
+  with?: AddonName[];
+  /** --platforms linux/amd64,linux/arm64 */
+  platforms?: string[];
 }
 
 const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
@@ -78,7 +82,7 @@ export async function scaffoldCommand(opts: ScaffoldOptions): Promise<number> {
     factsOrigin = { source: 'probe', collectedAt: facts.collectedAt, targets: [...targets], summary: `probed now (${targets.join(', ')})` };
   }
 
-  const [{ loadCompatData }, { planWorkflow }, { renderAll }, { withHeader }, { planWrites }] = await Promise.all([
+  const [{ loadCompatData }, { planWorkflow }, { renderAll }, { withHeader, renderManifest, MANIFEST }, { planWrites }] = await Promise.all([
     import('../workflow/compat.js'),
     import('../workflow/planner.js'),
     import('../generate/index.js'),
@@ -97,8 +101,16 @@ export async function scaffoldCommand(opts: ScaffoldOptions): Promise<number> {
     buildkit: opts.buildkit ?? false,
     data,
     toolVersion: TOOL_VERSION,
+    ...(opts.with?.length ? { with: opts.with } : {}),
+    ...(opts.platforms?.length ? { platforms: opts.platforms } : {}),
   });
-  const rendered = renderAll(model, data).map((f) => ({ path: f.path, content: withHeader(f.comment, TOOL_VERSION, model.specRef, f.body) }));
+  const rendered: { path: string; content: string; headerless?: boolean }[] = renderAll(model, data).map((f) => ({
+    path: f.path,
+    content: withHeader(f.comment, TOOL_VERSION, model.specRef, f.body),
+    ...(f.comment === 'none' ? { headerless: true } : {}),
+  }));
+  const headerless = rendered.filter((f) => f.headerless);
+  if (headerless.length) rendered.push({ path: MANIFEST, content: withHeader('hash', TOOL_VERSION, model.specRef, renderManifest(headerless)) });
   const plan = planWrites(outDir, rendered, opts.force ?? false);
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const kept = plan.filter((p) => p.action === 'keep');
@@ -149,16 +161,37 @@ export async function scaffoldCommand(opts: ScaffoldOptions): Promise<number> {
   return EXIT.ok;
 }
 
+/** `--with` add-ons. */
+export function parseWith(value: string | undefined): AddonName[] {
+  if (value === undefined) return [];
+  const out: AddonName[] = [];
+  for (const i of value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    if (!(ADDON_NAMES as readonly string[]).includes(i)) throw new UsageError(`--with: unknown add-on "${i}": valid add-ons are ${ADDON_NAMES.join(', ')}`);
+    if (!out.includes(i as AddonName)) out.push(i as AddonName);
+  }
+  return out;
+}
+
+/** `--platforms linux/amd64,linux/arm64,linux/arm/v7`. */
+export function parsePlatforms(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const out = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of out) {
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/v[0-9]+)?$/.test(p)) throw new UsageError(`--platforms: "${p}" is not a platform (os/arch[/variant], e.g. linux/arm64)`);
+  }
+  return [...new Set(out)];
+}
+
 export function parseEmit(value: string): EmitKind[] {
   const items = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (items.includes('all')) return [...EMIT_KINDS];
+  if (items.includes('all')) return [...EMIT_KINDS, ...(items.includes('lambda') ? (['lambda'] as EmitKind[]) : [])];
   const aliases: Record<string, EmitKind> = { kubernetes: 'k8s', stack: 'swarm', docker: 'dockerfile' };
   const out: EmitKind[] = [];
   for (const i of items) {
-    const k = (EMIT_KINDS as readonly string[]).includes(i) ? (i as EmitKind) : aliases[i];
-    if (!k) throw new UsageError(`--emit: unknown kind "${i}": valid kinds are ${EMIT_KINDS.join(', ')}, all`);
+    const k = (ALL_EMIT_KINDS as readonly string[]).includes(i) ? (i as EmitKind) : aliases[i];
+    if (!k) throw new UsageError(`--emit: unknown kind "${i}": valid kinds are ${ALL_EMIT_KINDS.join(', ')}, all`);
     if (!out.includes(k)) out.push(k);
   }
   if (!out.length) throw new UsageError('--emit: expected a comma-separated list of kinds');
-  return EMIT_KINDS.filter((k) => out.includes(k));
+  return ALL_EMIT_KINDS.filter((k) => out.includes(k));
 }

@@ -242,6 +242,8 @@ export const Kubernetes = Type.Object(
           kserve: Type.Boolean(),
           argoWorkflows: Type.Boolean(),
           prometheusOperator: Type.Boolean(),
+          prometheus: Type.Optional(Type.Boolean({ description: 'A Prometheus server runs (workload or Prometheus resource)' })),
+          grafana: Type.Optional(Type.Boolean({ description: 'A Grafana workload runs' })),
           alertmanager: Type.Boolean(),
           certManager: Type.Boolean(),
           logShippers: Type.Array(Type.String(), { description: 'fluent-bit, fluentd, filebeat, vector, promtail' }),

@@ -128,6 +128,26 @@ export const HostCgroup = Section(
   'cgroup hierarchy mounted on the host.',
 );
 
+export const HostFirewall = Section(
+  {
+    active: Type.Boolean({ description: 'A packet filter with rules is loaded' }),
+    backends: Type.Array(Type.String(), { description: 'What was found: nftables, iptables, ufw, firewalld' }),
+    defaultInputPolicy: Type.Optional(Type.String({ description: 'Policy of the input chain: accept, drop or reject, where readable' })),
+    evidence: Type.Array(Type.String()),
+  },
+  'Host firewall, where the OS tells (reading rule sets usually needs root).',
+);
+
+export const HostJetson = Section(
+  {
+    present: Type.Boolean({ description: 'An NVIDIA Jetson-class (Tegra) module' }),
+    l4tRelease: Type.Optional(Type.String({ description: 'L4T release from /etc/nv_tegra_release, e.g. "R36.3.0"' })),
+    model: Type.Optional(Type.String()),
+    evidence: Type.Array(Type.String()),
+  },
+  'Jetson-class edge module (tegrastats on PATH, /etc/nv_tegra_release, device-tree model).',
+);
+
 export const Host = Type.Object(
   {
     hostname: Type.String({ description: 'Host name (a stable hash under --redact)' }),
@@ -140,6 +160,8 @@ export const Host = Type.Object(
     numa: HostNuma,
     clock: HostClock,
     cgroup: HostCgroup,
+    firewall: Type.Optional(HostFirewall),
+    jetson: Type.Optional(HostJetson),
     user: Type.Object(
       {
         uid: Type.Integer(),
@@ -442,6 +464,30 @@ export const Runtime = Type.Object({ docker: Docker }, { additionalProperties: f
 
 // ---------------------------------------------------------------- document
 
+export const DataSourceCheck = Type.Object(
+  {
+    name: Type.String(),
+    scheme: Type.String(),
+    host: Type.String({ description: 'Host name (a hash under --redact); credentials are never recorded' }),
+    port: Type.Integer({ minimum: 0 }),
+    tlsExpected: Type.Boolean({ description: 'The scheme uses TLS (https, s3, gs, postgres with sslmode…)' }),
+    dns: Type.Union([Type.Object({ ok: Type.Literal(true), addresses: Type.Array(Type.String()), ms: Type.Number() }, { additionalProperties: false }), Type.Object({ ok: Type.Literal(false), reason: Reason }, { additionalProperties: false })]),
+    tcp: Type.Optional(Type.Union([Type.Object({ ok: Type.Literal(true), ms: Type.Number() }, { additionalProperties: false }), Type.Object({ ok: Type.Literal(false), reason: Reason }, { additionalProperties: false })])),
+    tls: Type.Optional(
+      Type.Union([
+        Type.Object({ ok: Type.Literal(true), protocol: Type.Optional(Type.String()), authorized: Type.Boolean(), reason: Type.Optional(Reason) }, { additionalProperties: false }),
+        Type.Object({ ok: Type.Literal(false), reason: Reason }, { additionalProperties: false }),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DataSources = Type.Union([
+  Type.Object({ status: Type.Literal('ok'), items: Type.Array(DataSourceCheck) }, { additionalProperties: false }),
+  Unknown,
+], { description: 'Reachability of the workflow spec\'s data sources from this host (assess --spec)' });
+
 export const ProbeRecord = Type.Object(
   {
     target: Type.String(),
@@ -466,6 +512,7 @@ export const FactsDocument = Type.Object(
     network: Network,
     runtime: Runtime,
     cluster: Cluster,
+    dataSources: Type.Optional(DataSources),
     probes: Type.Array(ProbeRecord, { description: 'How long each probe took and how it ended' }),
   },
   {
@@ -490,5 +537,7 @@ export type DockerEndpointFacts = Static<typeof DockerEndpoint>;
 export type ProbeRecordFacts = Static<typeof ProbeRecord>;
 export type UnknownSection = Static<typeof Unknown>;
 export type Ulimit = Static<typeof UlimitValue>;
+export type DataSourcesFacts = Static<typeof DataSources>;
+export type DataSourceCheckFacts = Static<typeof DataSourceCheck>;
 
 export const schemas: Record<string, TSchema> = { facts: FactsDocument };

@@ -9,12 +9,14 @@ import { renderDockerfile, renderDockerignore } from './dockerfile.js';
 import { renderKubernetes } from './kubernetes.js';
 import { renderTemplate } from './templates.js';
 import { toYaml, toYamlStream } from './yaml.js';
+import { ADDONS, type AddonFile } from './addons/index.js';
+import type { AddonName } from '../workflow/model.js';
 
 export interface GeneratedFile {
   path: string;
   body: string;
-  /** How the header comment is written. */
-  comment: 'hash' | 'html';
+  /** How the header comment is written ('none': a format without comments, such as JSON). */
+  comment: 'hash' | 'html' | 'none';
   what: string;
 }
 
@@ -24,16 +26,27 @@ export function renderAll(model: WorkflowModel, data: CompatData): GeneratedFile
     files.push({ path: 'Dockerfile', body: renderDockerfile(model), comment: 'hash', what: `multi-stage build: builder, runtime, one target per stage (base ${model.build.baseImage})` });
     files.push({ path: '.dockerignore', body: renderDockerignore(), comment: 'hash', what: 'keeps data, checkpoints, .git and virtual environments out of the build context' });
   }
-  if (model.emit.includes('compose')) {
-    files.push({ path: 'compose.yaml', body: toYaml(buildCompose(model)), comment: 'hash', what: 'Docker Compose: one service per stage, batch stages chained with depends_on' });
-  }
-  if (model.emit.includes('swarm')) {
-    files.push({ path: 'docker-stack.yml', body: toYaml(buildStack(model)), comment: 'hash', what: 'Docker Swarm stack (docker stack deploy): images only, GPUs as generic resources' });
-  }
-  if (model.emit.includes('k8s')) {
-    for (const f of renderKubernetes(model)) {
-      files.push({ path: f.path, body: toYamlStream(f.docs), comment: 'hash', what: describeK8s(f.path, f.docs) });
+  // Documents first, then the add-ons extend them, then everything is serialised.
+  const compose = model.emit.includes('compose') ? buildCompose(model) : undefined;
+  const stack = model.emit.includes('swarm') ? buildStack(model) : undefined;
+  const k8s = model.emit.includes('k8s') ? renderKubernetes(model) : undefined;
+  const addonFiles: AddonFile[] = [];
+  for (const [name, plan] of Object.entries(model.addons) as [AddonName, Record<string, unknown>][]) {
+    const base = k8s?.filter((f) => f.path.startsWith('k8s/base/'));
+    const before = new Set(base?.map((f) => f.path));
+    ADDONS[name].render({ model, plan, ...(compose ? { compose } : {}), ...(stack ? { stack } : {}), ...(base ? { k8s: base } : {}), files: addonFiles });
+    // New base files join the kustomize base.
+    if (k8s && base) {
+      for (const f of base) if (!before.has(f.path)) k8s.push(f);
+      addToKustomization(k8s, base.filter((f) => !before.has(f.path)).map((f) => f.path));
     }
+  }
+  if (compose) files.push({ path: 'compose.yaml', body: toYaml(compose), comment: 'hash', what: 'Docker Compose: one service per stage, batch stages chained with depends_on' });
+  if (stack) files.push({ path: 'docker-stack.yml', body: toYaml(stack), comment: 'hash', what: 'Docker Swarm stack (docker stack deploy): images only, GPUs as generic resources' });
+  for (const f of k8s ?? []) files.push({ path: f.path, body: toYamlStream(f.docs), comment: 'hash', what: describeK8s(f.path, f.docs) });
+  for (const f of addonFiles) {
+    const body = typeof f.body === 'string' ? f.body : 'yaml' in f.body ? (Array.isArray(f.body.yaml) ? toYamlStream(f.body.yaml) : toYaml(f.body.yaml)) : `${JSON.stringify(f.body.json, null, 2)}\n`;
+    files.push({ path: f.path, body, comment: f.comment, what: f.what });
   }
   const scaffold: GeneratedFile = { path: 'SCAFFOLD.md', body: '', comment: 'html', what: 'this file: every decision and its reason' };
   files.push(scaffold);
@@ -71,6 +84,15 @@ export function renderAll(model: WorkflowModel, data: CompatData): GeneratedFile
   });
   for (const f of files) f.body = `${f.body.replace(/\s+$/, '')}\n`;
   return files;
+}
+
+/** Appends resources to the kustomize base's kustomization.yaml (paths relative to k8s/base/). */
+function addToKustomization(k8s: { path: string; docs: Record<string, unknown>[] }[], added: string[]): void {
+  if (!added.length) return;
+  const kustomization = k8s.find((f) => f.path === 'k8s/base/kustomization.yaml')?.docs[0];
+  if (!kustomization) return;
+  const resources = (kustomization.resources as string[] | undefined) ?? [];
+  kustomization.resources = [...resources, ...added.map((p) => p.slice('k8s/base/'.length)).filter((p) => !resources.includes(p))];
 }
 
 function describeK8s(path: string, docs: Record<string, unknown>[]): string {

@@ -14,10 +14,16 @@ export interface Decision {
   reason: string;
 }
 
-export type EmitKind = 'dockerfile' | 'compose' | 'swarm' | 'k8s';
+export type EmitKind = 'dockerfile' | 'compose' | 'swarm' | 'k8s' | 'lambda';
+/** What `--emit all` means; `lambda` (an AWS Lambda container image) is only written when named. */
 export const EMIT_KINDS: readonly EmitKind[] = ['dockerfile', 'compose', 'swarm', 'k8s'];
+export const ALL_EMIT_KINDS: readonly EmitKind[] = [...EMIT_KINDS, 'lambda'];
 
 export type Accelerator = 'nvidia' | 'amd' | 'cpu';
+
+/** What `scaffold --with` adds around the workflow (src/generate/addons/). */
+export type AddonName = 'monitoring' | 'logging' | 'alerting' | 'ingress';
+export const ADDON_NAMES: readonly AddonName[] = ['monitoring', 'logging', 'alerting', 'ingress'];
 
 /** Where a value of the facts came from, for SCAFFOLD.md and the image labels. */
 export interface FactsOrigin {
@@ -119,6 +125,10 @@ export interface WorkflowModel {
   labels: [string, string][];
   facts: FactsOrigin;
   emit: EmitKind[];
+  /** Add-ons asked for with --with, and what each one's plan decided (see src/generate/addons/). */
+  addons: Partial<Record<AddonName, Record<string, unknown>>>;
+  /** Target platforms of the images (--platforms linux/amd64,linux/arm64): a buildx bake file. */
+  platforms: string[];
   build: {
     /** Build context relative to the output directory (POSIX), "." when they are the same. */
     context: string;

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../cli/errors.js';
 import type { Facts } from '../facts/schema.js';
+import { ADDONS } from '../generate/addons/index.js';
 import type { KubernetesFacts } from '../facts/cluster-schema.js';
 import { parseQuantity, quantityBytes } from '../util/quantity.js';
 import { topologicalOrder, type LoadedSpec } from './load.js';
@@ -27,6 +28,7 @@ import {
   APP_UID,
   MARKER_DIR,
   type Accelerator,
+  type AddonName,
   type BatchUnit,
   type Decision,
   type EmitKind,
@@ -50,6 +52,10 @@ export interface PlanInput {
   buildkit?: boolean;
   data: CompatData;
   toolVersion: string;
+  /** Add-ons (scaffold --with). */
+  with?: AddonName[];
+  /** Image platforms (scaffold --platforms). */
+  platforms?: string[];
 }
 
 const DEFAULT_CPU = '1';
@@ -386,7 +392,7 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
 
   const ownedPaths = [...new Set([MARKER_DIR, ...volumes.map((v) => v.mountPath)])];
   const specRef = posix(path.relative(input.outDir, path.resolve(spec.file))) || path.basename(spec.file);
-  return {
+  const model: WorkflowModel = {
     toolVersion: input.toolVersion,
     name: doc.metadata.name,
     namespace: doc.metadata.namespace ?? doc.metadata.name,
@@ -417,9 +423,16 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     stages,
     ordering,
     kubernetesMeta: kubernetesMeta(doc.metadata.name, doc.metadata.labels ?? {}, decide, (w) => warnings.push(w)),
+    addons: {},
+    platforms: input.platforms ?? [],
     decisions,
     warnings,
   };
+  // Each add-on decides what it needs once, here, with reasons like every other decision.
+  for (const name of input.with ?? []) {
+    model.addons[name] = ADDONS[name].plan({ model, ...(facts ? { facts } : {}), spec: doc, decide, warn: (w) => warnings.push(w) });
+  }
+  return model;
 }
 
 // ---------------------------------------------------------------- base image

@@ -74,6 +74,31 @@ export const Stage = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    metrics: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port of the metrics endpoint (default: the stage port)' })),
+          path: Type.Optional(Type.String({ pattern: '^/', description: 'Path of the Prometheus metrics endpoint (default /metrics)' })),
+        },
+        { additionalProperties: false, description: 'Prometheus metrics of a service stage (scaffold --with monitoring)' },
+      ),
+    ),
+    serving: Type.Optional(
+      StringEnum(['deployment', 'knative'], { description: 'How a service stage runs on Kubernetes: a Deployment (default) or a Knative Service' }),
+    ),
+    dataSources: Type.Optional(Type.Array(Type.String(), { description: 'Names of spec.dataSources this stage uses (default: all)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DataSource = Type.Object(
+  {
+    name: Label('Data source name (DNS-1123 label)'),
+    url: Type.String({
+      pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*://',
+      description: 's3://bucket/prefix, gs://…, postgres://host:5432/db, https://…; credentials do not belong here',
+    }),
+    credentialsSecret: Type.Optional(Label('Kubernetes Secret (and compose secret) holding the credentials')),
   },
   { additionalProperties: false },
 );
@@ -109,6 +134,7 @@ export const Workflow = Type.Object(
           ),
         ),
         volumes: Type.Optional(Type.Array(Volume)),
+        dataSources: Type.Optional(Type.Array(DataSource, { description: 'Databases, warehouses and object stores the stages read' })),
         stages: Type.Array(Stage, { minItems: 1 }),
       },
       { additionalProperties: false },
@@ -124,3 +150,4 @@ export const Workflow = Type.Object(
 export type WorkflowDoc = Static<typeof Workflow>;
 export type StageDoc = Static<typeof Stage>;
 export type VolumeDoc = Static<typeof Volume>;
+export type DataSourceDoc = Static<typeof DataSource>;
