@@ -1,12 +1,14 @@
 /**
- * A dockerode client for a resolved endpoint, shared by the Docker and Swarm probes: a private agent
- * the caller destroys, every connection option set explicitly, and docker-modem kept from reading
- * DOCKER_* out of `process.env` by itself.
+ * Talking to the engine, shared by the Docker and Swarm probes: a dockerode client with a private agent,
+ * every connection option set explicitly (docker-modem kept from reading DOCKER_* out of `process.env`
+ * by itself), inside a session bounded by the probe's deadline.
  */
 import http from 'node:http';
 import https from 'node:https';
 import Docker from 'dockerode';
-import type { Transport } from './endpoint.js';
+import { errorMessage, type ProbeContext } from '../context.js';
+import { resolveEndpoint, type Endpoint, type Transport } from './endpoint.js';
+import { DeadlineError } from './errors.js';
 
 /**
  * A private agent per probe, destroyed on the way out. docker-modem runs `util.inspect` over the
@@ -89,4 +91,83 @@ export function dockerClient(transport: Transport, env: NodeJS.ProcessEnv, timeo
   const made = dockerOptions(transport, env, timeoutMs);
   const docker = shielded(() => new Docker(made.options as Docker.DockerOptions));
   return { docker, ...(made.agent ? { agent: made.agent } : {}) };
+}
+
+// ---------------------------------------------------------------- an engine session
+
+/** The probe's own deadline: a little inside the budget, so its reason wins over the generic one. */
+export function apiDeadlineMs(budgetMs: number): number {
+  return Math.max(50, budgetMs - Math.min(250, Math.round(budgetMs / 10)));
+}
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** What a probe does with the engine while its session lasts. */
+export interface EngineSession {
+  docker: Docker;
+  endpoint: Endpoint;
+  deadlineMs: number;
+  /** Aborted at the deadline, when the outer probe is aborted, and when the session ends. */
+  signal: AbortSignal;
+  /** The promise's outcome, or a DeadlineError when the deadline comes first. */
+  settle<T>(promise: Promise<T>): Promise<Settled<T>>;
+}
+
+/**
+ * Resolves the engine the Docker probe would use, opens a client with a private agent and a deadline a
+ * little inside the budget, runs `use`, and on the way out aborts whatever is in flight and destroys the
+ * agent, so that no socket keeps the process alive. Endpoint and client errors go to `failed` as reasons.
+ */
+export async function withEngine<T>(
+  ctx: ProbeContext,
+  what: string,
+  use: (session: EngineSession) => Promise<T>,
+  failed: (reason: string, endpoint?: Endpoint['facts']) => T,
+): Promise<T> {
+  const resolved = await resolveEndpoint(ctx.env);
+  if (!resolved.ok) return failed(resolved.reason, resolved.facts);
+  const endpoint = resolved.endpoint;
+  ctx.progress(`asking the Docker engine at ${endpoint.facts.host}${what}`);
+
+  const deadlineMs = apiDeadlineMs(ctx.timeoutMs);
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort();
+  if (ctx.signal.aborted) controller.abort();
+  else ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<DeadlineError>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(new DeadlineError(deadlineMs));
+      controller.abort();
+    }, deadlineMs);
+    timer.unref();
+  });
+
+  let agent: http.Agent | undefined;
+  try {
+    let docker: Docker;
+    try {
+      const made = dockerClient(endpoint.transport, ctx.env, deadlineMs);
+      agent = made.agent;
+      docker = made.docker;
+    } catch (e) {
+      // Without the file names it may carry (a key's path must not reach the facts).
+      const message = errorMessage(e).replace(/'[^']*'/g, "'…'");
+      return failed(`could not set up a Docker client for ${endpoint.facts.host}: ${message}`, endpoint.facts);
+    }
+    const settle = <V>(promise: Promise<V>): Promise<Settled<V>> =>
+      Promise.race([
+        promise.then(
+          (value): Settled<V> => ({ ok: true, value }),
+          (error: unknown): Settled<V> => ({ ok: false, error }),
+        ),
+        deadline.then((error): Settled<V> => ({ ok: false, error })),
+      ]);
+    return await use({ docker, endpoint, deadlineMs, signal: controller.signal, settle });
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onOuterAbort);
+    controller.abort(); // anything still in flight (a hung /version) goes now
+    agent?.destroy();
+  }
 }

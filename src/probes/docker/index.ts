@@ -12,13 +12,11 @@
  * destroyed (a private http.Agent, destroyed on the way out), and `unknown` is returned, so no
  * socket keeps the process alive after the probe returns. Never throws; never starts a subprocess.
  */
-import type http from 'node:http';
 import path from 'node:path';
-import type Docker from 'dockerode';
 import { errorMessage, type ProbeContext } from '../context.js';
 import type { DockerFacts } from '../../facts/schema.js';
-import { resolveEndpoint, type Endpoint } from './endpoint.js';
-import { dockerClient } from './client.js';
+import type { Endpoint } from './endpoint.js';
+import { withEngine } from './client.js';
 import { mapEngineFacts } from './info.js';
 import {
   configCandidates,
@@ -30,7 +28,7 @@ import {
   type ConfigReads,
   type DockerdProcess,
 } from './daemon.js';
-import { DeadlineError, describeFailure } from './errors.js';
+import { describeFailure } from './errors.js';
 
 /** Key order of the Docker section, as in the schema (kept here so TypeBox never loads at run time). */
 const KEY_ORDER: readonly (keyof DockerFacts)[] = [
@@ -49,25 +47,10 @@ function ordered(facts: DockerFacts): DockerFacts {
   return out as DockerFacts;
 }
 
-/** The probe's own deadline: a little inside the budget, so its reason wins over the generic one. */
-export function apiDeadlineMs(budgetMs: number): number {
-  return Math.max(50, budgetMs - Math.min(250, Math.round(budgetMs / 10)));
-}
+export { apiDeadlineMs } from './client.js';
 
 /** How long the clear-text check of 127.0.0.1:2375 may take. */
 const PLAIN_TCP_CHECK_MS = 200;
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function settle<T>(promise: Promise<T>, deadline: Promise<DeadlineError>): Promise<Settled<T>> {
-  return Promise.race([
-    promise.then(
-      (value): Settled<T> => ({ ok: true, value }),
-      (error: unknown): Settled<T> => ({ ok: false, error }),
-    ),
-    deadline.then((error): Settled<T> => ({ ok: false, error })),
-  ]);
-}
 
 interface DaemonSide {
   dockerd?: DockerdProcess;
@@ -138,64 +121,34 @@ function applyDaemonSide(facts: DockerFacts, endpoint: Endpoint, side: DaemonSid
 }
 
 async function probe(ctx: ProbeContext): Promise<DockerFacts> {
-  const resolved = await resolveEndpoint(ctx.env);
-  if (!resolved.ok) return { status: 'unknown', reason: resolved.reason, ...(resolved.facts ? { endpoint: resolved.facts } : {}) };
-  const endpoint = resolved.endpoint;
-  const { transport } = endpoint;
-  ctx.progress(`asking the Docker engine at ${endpoint.facts.host}`);
+  return withEngine<DockerFacts>(
+    ctx,
+    '',
+    async ({ docker, endpoint, signal, settle }) => {
+      const { transport } = endpoint;
+      const ask = (method: 'info' | 'version') =>
+        (docker[method] as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: signal });
 
-  const deadlineMs = apiDeadlineMs(ctx.timeoutMs);
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort();
-  if (ctx.signal.aborted) controller.abort();
-  else ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<DeadlineError>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(new DeadlineError(deadlineMs));
-      controller.abort();
-    }, deadlineMs);
-    timer.unref();
-  });
+      const sideP = endpoint.facts.local && transport.kind !== 'npipe' ? settle(daemonSide(ctx, endpoint, signal)) : undefined;
+      const [info, version] = await Promise.all([settle(ask('info')), settle(ask('version'))]);
 
-  let agent: http.Agent | undefined;
-  try {
-    let docker: Docker;
-    try {
-      const made = dockerClient(transport, ctx.env, deadlineMs);
-      agent = made.agent;
-      docker = made.docker;
-    } catch (e) {
-      // Without the file names it may carry (a key's path must not reach the facts).
-      const message = errorMessage(e).replace(/'[^']*'/g, "'…'");
-      return { status: 'unknown', reason: `could not set up a Docker client for ${endpoint.facts.host}: ${message}`, endpoint: endpoint.facts };
-    }
-    const ask = (method: 'info' | 'version') =>
-      (docker[method] as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: controller.signal });
+      if (!info.ok) {
+        const failure = describeFailure(info.error, transport, endpoint.facts.source, 'GET /info');
+        return { status: failure.status, reason: failure.reason, endpoint: endpoint.facts };
+      }
+      if (typeof info.value !== 'object' || info.value === null || Buffer.isBuffer(info.value)) {
+        return { status: 'unknown', reason: `${endpoint.facts.host} answered GET /info with something that is not a JSON object: not a Docker API`, endpoint: endpoint.facts };
+      }
+      const versionDoc = version.ok && typeof version.value === 'object' && !Buffer.isBuffer(version.value) ? version.value : undefined;
+      const facts: DockerFacts = { status: 'available', endpoint: endpoint.facts, ...mapEngineFacts(info.value, versionDoc) };
+      if (!version.ok) facts.reason = `GET /version failed: ${describeFailure(version.error, transport, endpoint.facts.source, 'GET /version').reason}`;
 
-    const sideP = endpoint.facts.local && transport.kind !== 'npipe' ? settle(daemonSide(ctx, endpoint, controller.signal), deadline) : undefined;
-    const [info, version] = await Promise.all([settle(ask('info'), deadline), settle(ask('version'), deadline)]);
-
-    if (!info.ok) {
-      const failure = describeFailure(info.error, transport, endpoint.facts.source, 'GET /info');
-      return { status: failure.status, reason: failure.reason, endpoint: endpoint.facts };
-    }
-    if (typeof info.value !== 'object' || info.value === null || Buffer.isBuffer(info.value)) {
-      return { status: 'unknown', reason: `${endpoint.facts.host} answered GET /info with something that is not a JSON object: not a Docker API`, endpoint: endpoint.facts };
-    }
-    const versionDoc = version.ok && typeof version.value === 'object' && !Buffer.isBuffer(version.value) ? version.value : undefined;
-    const facts: DockerFacts = { status: 'available', endpoint: endpoint.facts, ...mapEngineFacts(info.value, versionDoc) };
-    if (!version.ok) facts.reason = `GET /version failed: ${describeFailure(version.error, transport, endpoint.facts.source, 'GET /version').reason}`;
-
-    const side = sideP ? await sideP : undefined;
-    applyDaemonSide(facts, endpoint, side?.ok ? side.value : undefined);
-    return ordered(facts);
-  } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onOuterAbort);
-    controller.abort(); // anything still in flight (a hung /version) goes now
-    agent?.destroy();
-  }
+      const side = sideP ? await sideP : undefined;
+      applyDaemonSide(facts, endpoint, side?.ok ? side.value : undefined);
+      return ordered(facts);
+    },
+    (reason, endpoint) => ({ status: 'unknown', reason, ...(endpoint ? { endpoint } : {}) }),
+  );
 }
 
 /** Facts about the Docker (or Podman) engine. Never throws. */
