@@ -47,7 +47,6 @@ function ordered(facts: DockerFacts): DockerFacts {
   return out as DockerFacts;
 }
 
-export { apiDeadlineMs } from './client.js';
 
 /** How long the clear-text check of 127.0.0.1:2375 may take. */
 const PLAIN_TCP_CHECK_MS = 200;
