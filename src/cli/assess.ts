@@ -41,6 +41,8 @@ export interface AssessOptions {
   config?: string;
   color?: boolean;
   verbose?: boolean;
+  /** --notify URL: a webhook told the outcome after the gate (a secret: never printed). */
+  notify?: string;
 }
 
 /** How a failing finding is matched against a baseline: rule and file (artifact findings). */
@@ -83,6 +85,17 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
         }),
       );
   factsPromise.catch(() => {}); // handled below; avoid an unhandled rejection while rules load
+  // The spec's data sources are checked from this host (DNS, TCP, TLS) while the probes run, within the
+  // same budget; saved facts (--facts) are evaluated as they are, with no probing.
+  const sources = !opts.facts ? (spec?.doc.spec.dataSources ?? []) : [];
+  const dataSourcesPromise = sources.length
+    ? import('../datasources/check.js').then(async (m) => {
+        const started = performance.now();
+        const section = await m.checkDataSources(sources.map((d) => ({ name: d.name, url: d.url })), { timeoutMs: opts.timeout });
+        return { section, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+      })
+    : undefined;
+  dataSourcesPromise?.catch(() => {});
   // Let the probes start their requests and tools first: the rules then load while those wait.
   if (!opts.facts) await new Promise((resolve) => setImmediate(resolve));
 
@@ -108,6 +121,16 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   }
 
   const facts = await factsPromise;
+  if (dataSourcesPromise) {
+    const checked = await dataSourcesPromise.catch((e: unknown) => ({
+      section: { status: 'unknown' as const, reason: `internal error in the data-sources check: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` },
+      durationMs: 0,
+    }));
+    facts.dataSources = checked.section;
+    if (!facts.targets.includes('data-sources')) facts.targets.push('data-sources');
+    facts.probes.push({ target: 'data-sources', durationMs: checked.durationMs, outcome: checked.section.status === 'ok' ? 'ok' : 'failed' });
+    facts.probes.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  }
   trace('assess: facts');
   progress.done();
   const { choice, evaluation } = judge(ruleSet, {
@@ -146,6 +169,8 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
 
   await emitReport(report, opts, { environmentUri: report.inputs.facts ?? report.inputs.spec ?? report.inputs.config ?? 'mlready.config.yaml' });
   trace('assess: reported');
+  // After the gate: a webhook that fails only warns, and never changes the exit code below.
+  if (opts.notify !== undefined || process.env.MLREADY_NOTIFY_URL) await (await import('./notify.js')).notifyAfterGate(report, opts.notify);
   return report.gate.passed ? EXIT.ok : EXIT.gateFailed;
 }
 

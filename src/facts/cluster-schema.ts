@@ -244,6 +244,7 @@ export const Kubernetes = Type.Object(
           prometheusOperator: Type.Boolean(),
           prometheus: Type.Optional(Type.Boolean({ description: 'A Prometheus server runs (workload or Prometheus resource)' })),
           grafana: Type.Optional(Type.Boolean({ description: 'A Grafana workload runs' })),
+          kubeStateMetrics: Type.Optional(Type.Boolean({ description: 'kube-state-metrics runs (workload name): Job and Deployment metrics for alerts' })),
           alertmanager: Type.Boolean(),
           certManager: Type.Boolean(),
           logShippers: Type.Array(Type.String(), { description: 'fluent-bit, fluentd, filebeat, vector, promtail' }),

@@ -33,6 +33,23 @@ function environment(stage: ModelStage, extra: [string, string][] = []): Record<
   return Object.keys(env).length ? env : undefined;
 }
 
+/** DATA_SOURCE_<NAME>_URL (and _CREDENTIALS_FILE) for the data sources a stage uses; the secrets to mount. */
+function dataSources(model: WorkflowModel, stage: ModelStage): { env: [string, string][]; secrets: string[] } {
+  const env: [string, string][] = [];
+  const secrets: string[] = [];
+  for (const d of model.dataSources.filter((x) => stage.dataSources.includes(x.name))) {
+    env.push([d.urlEnv, d.url]);
+    if (d.credentialsSecret && d.credentialsFileEnv) {
+      env.push([d.credentialsFileEnv, `/run/secrets/${d.credentialsSecret}`]);
+      if (!secrets.includes(d.credentialsSecret)) secrets.push(d.credentialsSecret);
+    }
+  }
+  return { env, secrets };
+}
+
+/** Where compose reads a data source's credentials from: a file next to compose.yaml, never inline. */
+export const COMPOSE_SECRETS_DIR = 'secrets';
+
 function healthcheck(stage: ModelStage) {
   if (stage.port === undefined) return undefined;
   return {
@@ -64,7 +81,8 @@ export function buildCompose(model: WorkflowModel): Record<string, unknown> {
     // docker-compose 1.29 ignores reservations.cpus (and says so); memory and devices it applies.
     const reservations: Record<string, unknown> = { memory: `${mib(s.memoryBytes)}m` };
     if (gpu > 0 && model.gpu.vendor === 'nvidia') reservations.devices = [{ driver: 'nvidia', count: gpu, capabilities: ['gpu'] }];
-    const env = environment(s);
+    const sources = dataSources(model, s);
+    const env = environment(s, sources.env);
     const hc = healthcheck(s);
     services[s.name] = {
       image: s.image,
@@ -75,6 +93,7 @@ export function buildCompose(model: WorkflowModel): Record<string, unknown> {
       ...(s.volumes.length
         ? { volumes: s.volumes.map((v) => ({ type: 'volume', source: v, target: model.volumes.find((x) => x.name === v)!.mountPath })) }
         : {}),
+      ...(sources.secrets.length ? { secrets: sources.secrets } : {}),
       ...(s.port !== undefined ? { ports: [`127.0.0.1:${s.port}:${s.port}`] } : {}),
       ...(hc ? { healthcheck: hc } : {}),
       ...(s.shmBytes ? { shm_size: `${mib(s.shmBytes)}m` } : {}),
@@ -91,7 +110,18 @@ export function buildCompose(model: WorkflowModel): Record<string, unknown> {
   }
   const volumes: Record<string, object> = {};
   for (const v of model.volumes) volumes[v.name] = {};
-  return escapeInterpolation({ services, ...(model.volumes.length ? { volumes } : {}) });
+  // Data-source credentials: a file per secret beside compose.yaml (kept out of images by .dockerignore).
+  const secrets = Object.fromEntries(usedSecrets(model).map((name) => [name, { file: `./${COMPOSE_SECRETS_DIR}/${name}` }]));
+  return escapeInterpolation({ services, ...(model.volumes.length ? { volumes } : {}), ...(Object.keys(secrets).length ? { secrets } : {}) });
+}
+
+/** The credentials secrets of the data sources some stage uses, in spec order. */
+export function usedSecrets(model: WorkflowModel): string[] {
+  const names: string[] = [];
+  for (const d of model.dataSources) {
+    if (d.credentialsSecret && model.stages.some((s) => s.dataSources.includes(d.name)) && !names.includes(d.credentialsSecret)) names.push(d.credentialsSecret);
+  }
+  return names;
 }
 
 export function buildStack(model: WorkflowModel): Record<string, unknown> {
@@ -102,7 +132,8 @@ export function buildStack(model: WorkflowModel): Record<string, unknown> {
     const extra: [string, string][] = [];
     if (order.waitFor.length) extra.push(['MLREADY_WAIT_FOR', order.waitFor.join(':')]);
     if (order.done) extra.push(['MLREADY_DONE', order.done]);
-    const env = environment(s, extra);
+    const sources = dataSources(model, s);
+    const env = environment(s, [...extra, ...sources.env]);
     const mounts: object[] = s.volumes.map((v) => ({ type: 'volume', source: v, target: model.volumes.find((x) => x.name === v)!.mountPath }));
     if (extra.length) {
       usesState = true;
@@ -119,6 +150,7 @@ export function buildStack(model: WorkflowModel): Record<string, unknown> {
       image: s.image,
       ...(env ? { environment: env } : {}),
       ...(mounts.length ? { volumes: mounts } : {}),
+      ...(sources.secrets.length ? { secrets: sources.secrets } : {}),
       ...(s.port !== undefined ? { ports: [{ target: s.port, published: s.port, protocol: 'tcp', mode: 'ingress' }] } : {}),
       ...(hc ? { healthcheck: hc } : {}),
       stop_grace_period: '30s',
@@ -138,5 +170,7 @@ export function buildStack(model: WorkflowModel): Record<string, unknown> {
   const volumes: Record<string, object> = {};
   for (const v of model.volumes) volumes[v.name] = {};
   if (usesState) volumes[SWARM_STATE_VOLUME] = {};
-  return escapeInterpolation({ version: '3.8', services, ...(Object.keys(volumes).length ? { volumes } : {}) });
+  // Swarm secrets are created once on the swarm (docker secret create NAME FILE) and referenced here.
+  const secrets = Object.fromEntries(usedSecrets(model).map((name) => [name, { external: true }]));
+  return escapeInterpolation({ version: '3.8', services, ...(Object.keys(volumes).length ? { volumes } : {}), ...(Object.keys(secrets).length ? { secrets } : {}) });
 }

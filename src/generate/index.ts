@@ -4,7 +4,9 @@
  */
 import type { CompatData } from '../workflow/compat.js';
 import type { WorkflowModel } from '../workflow/model.js';
-import { buildCompose, buildStack } from './compose.js';
+import { buildCompose, buildStack, COMPOSE_SECRETS_DIR, usedSecrets } from './compose.js';
+import { buildBake } from './bake.js';
+import { renderLambdaAdapter, renderLambdaDockerfile } from './lambda.js';
 import { renderDockerfile, renderDockerignore } from './dockerfile.js';
 import { renderKubernetes } from './kubernetes.js';
 import { renderTemplate } from './templates.js';
@@ -22,9 +24,24 @@ export interface GeneratedFile {
 
 export function renderAll(model: WorkflowModel, data: CompatData): GeneratedFile[] {
   const files: GeneratedFile[] = [];
+  const secrets = usedSecrets(model);
   if (model.emit.includes('dockerfile')) {
     files.push({ path: 'Dockerfile', body: renderDockerfile(model), comment: 'hash', what: `multi-stage build: builder, runtime, one target per stage (base ${model.build.baseImage})` });
-    files.push({ path: '.dockerignore', body: renderDockerignore(), comment: 'hash', what: 'keeps data, checkpoints, .git and virtual environments out of the build context' });
+  }
+  if (model.emit.includes('dockerfile') || model.lambda.length) {
+    // Compose reads data-source credentials from files under secrets/: they never enter an image.
+    const ignoreSecrets = secrets.length ? `\n# Data-source credentials for compose (${COMPOSE_SECRETS_DIR}/<secret>): never in an image.\n${COMPOSE_SECRETS_DIR}\n` : '';
+    const ignoreLambda = model.lambda.length ? '\n# The Lambda images\' Dockerfiles and handler adapter are added where they are needed.\nDockerfile.lambda-*\n' : '';
+    files.push({ path: '.dockerignore', body: `${renderDockerignore()}${ignoreSecrets}${ignoreLambda}`, comment: 'hash', what: 'keeps data, checkpoints, .git and virtual environments out of the build context' });
+  }
+  for (const l of model.lambda) {
+    files.push({ path: l.dockerfilePath, body: renderLambdaDockerfile(model, l), comment: 'hash', what: `AWS Lambda container image of stage ${l.stage} (${l.baseImage}, handler mlready_lambda.handler)` });
+  }
+  if (model.lambda.length) {
+    files.push({ path: model.lambda[0]!.adapterPath, body: renderLambdaAdapter(), comment: 'hash', what: 'Lambda handler: starts the stage\'s server and forwards API Gateway, ALB and function-URL events to it' });
+  }
+  if (model.platforms.length) {
+    files.push({ path: 'docker-bake.json', body: `${JSON.stringify(buildBake(model), null, 2)}\n`, comment: 'none', what: `docker buildx bake: every image for ${model.platforms.join(', ')}` });
   }
   // Documents first, then the add-ons extend them, then everything is serialised.
   const compose = model.emit.includes('compose') ? buildCompose(model) : undefined;
@@ -69,6 +86,11 @@ export function renderAll(model: WorkflowModel, data: CompatData): GeneratedFile
       gpuCompose: s.gpu.compose,
       gpuKubernetes: s.gpu.kubernetes,
     })),
+    lambda: model.lambda.map((l) => ({ stage: l.stage, dockerfile: l.dockerfilePath, image: l.image, memoryMiB: l.memoryMiB, timeoutSeconds: l.timeoutSeconds, architecture: l.platform === 'linux/arm64' ? 'arm64' : 'x86_64' })),
+    bake: model.platforms.length > 0,
+    platforms: model.platforms.join(','),
+    composeSecrets: model.emit.includes('compose') || model.emit.includes('swarm') ? secrets : [],
+    knative: model.emit.includes('k8s') ? model.stages.filter((s) => s.serving === 'knative').map((s) => s.name) : [],
     emitCompose: model.emit.includes('compose'),
     emitSwarm: model.emit.includes('swarm'),
     emitK8s: model.emit.includes('k8s'),

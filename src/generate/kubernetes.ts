@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { APP_HOME, ENTRYPOINT_PATH, MARKER_DIR, VENV, type BatchUnit, type Marker, type ModelStage, type WorkflowModel } from '../workflow/model.js';
+import { knativeService, QUEUE_PROXY_PORTS } from './knative.js';
 
 type Obj = Record<string, unknown>;
 export interface K8sFile {
@@ -63,6 +64,8 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   const serviceAccount = k8sName([model.name]);
   const configMapName = (s: ModelStage) => k8sName([model.name, s.name, 'env'], 253);
   const pvcName = (v: string) => k8sName([model.name, v], 253);
+  const dataSourcesConfigMap = k8sName([model.name, 'data-sources'], 253);
+  const dataSourcesOf = (s: ModelStage) => model.dataSources.filter((d) => s.dataSources.includes(d.name));
   const containerSecurity = {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
@@ -75,6 +78,14 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   function container(s: ModelStage, o: { env?: Obj[]; args?: string[]; name?: string; withState?: boolean } = {}): Obj {
     const env: Obj[] = [...(o.env ?? [])];
     for (const sec of s.secrets) for (const k of sec.keys) env.push({ name: k, valueFrom: { secretKeyRef: { name: sec.name, key: k } } });
+    // Data sources: the URL from a ConfigMap (never expanded), the credentials from their Secret.
+    const sources = dataSourcesOf(s);
+    for (const d of sources) env.push({ name: d.urlEnv, valueFrom: { configMapKeyRef: { name: dataSourcesConfigMap, key: d.urlEnv } } });
+    const credentialSecrets = [...new Set(sources.flatMap((d) => (d.credentialsSecret ? [d.credentialsSecret] : [])))];
+    const envFrom: Obj[] = [
+      ...(s.env.length ? [{ configMapRef: { name: configMapName(s) } }] : []),
+      ...credentialSecrets.map((name) => ({ secretRef: { name } })),
+    ];
     const gpu = s.gpu.kubernetes;
     const mounts: Obj[] = [
       { name: 'tmp', mountPath: '/tmp' },
@@ -88,7 +99,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
       image: s.image,
       imagePullPolicy: 'IfNotPresent',
       ...(o.args ? { args: o.args.map(escapeK8s) } : {}),
-      ...(s.env.length ? { envFrom: [{ configMapRef: { name: configMapName(s) } }] } : {}),
+      ...(envFrom.length ? { envFrom } : {}),
       ...(env.length ? { env } : {}),
       ...(s.port !== undefined ? { ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }] } : {}),
       resources: {
@@ -190,6 +201,20 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(serviceAccount, 'workflow'), automountServiceAccountToken: false },
   ]);
 
+  // Least privilege for the workflow's ServiceAccount: no stage calls the Kubernetes API (ordering goes
+  // through marker files, configuration through envFrom, which the kubelet resolves), so the Role grants
+  // nothing — an empty rule set is valid and says so. Grant here only what a stage truly needs.
+  add('rbac.yaml', [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(serviceAccount, 'workflow'), rules: [] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(serviceAccount, 'workflow'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: serviceAccount },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
+    },
+  ]);
+
   // Storage.
   const pvcs: Obj[] = model.volumes.map((v) => ({
     apiVersion: 'v1',
@@ -213,12 +238,22 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   add('storage.yaml', pvcs);
 
   // Environment (never expanded by Kubernetes when read through envFrom).
-  add('config.yaml', model.stages.filter((s) => s.env.length).map((s) => ({
+  const configMaps: Obj[] = model.stages.filter((s) => s.env.length).map((s) => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: meta(configMapName(s), s.name),
     data: Object.fromEntries(s.env),
-  })));
+  }));
+  const usedSources = model.dataSources.filter((d) => model.stages.some((s) => s.dataSources.includes(d.name)));
+  if (usedSources.length) {
+    configMaps.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(dataSourcesConfigMap, 'data-sources'),
+      data: Object.fromEntries(usedSources.map((d) => [d.urlEnv, d.url])),
+    });
+  }
+  add('config.yaml', configMaps);
 
   // Network: deny all ingress, then allow what each service serves and what distributed pods need.
   const policies: Obj[] = [
@@ -231,11 +266,13 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   ];
   for (const s of model.stages) {
     if (s.type === 'service' && s.port !== undefined) {
+      // Knative sends requests to the pod's queue-proxy, which forwards them to the container over loopback.
+      const ports = s.serving === 'knative' ? QUEUE_PROXY_PORTS : [s.port];
       policies.push({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
         metadata: meta(k8sName([model.name, s.name, 'ingress'], 253), s.name),
-        spec: { podSelector: { matchLabels: selector(s.name) }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: s.port, protocol: 'TCP' }] }] },
+        spec: { podSelector: { matchLabels: selector(s.name) }, policyTypes: ['Ingress'], ingress: [{ ports: ports.map((port) => ({ port, protocol: 'TCP' })) }] },
       });
     }
     if (s.distributed) {
@@ -366,6 +403,23 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
   for (const s of model.stages.filter((x) => x.type === 'service')) {
     const name = k8sName([model.name, s.name]);
     const waits = model.ordering.serviceWaits[s.name] ?? [];
+    if (s.serving === 'knative') {
+      const init = waits.length ? [waitContainer(s.image, waits)] : [];
+      const pod = podSpec([s], { init, containers: [container(s)], restartPolicy: 'Always', markers: waits });
+      add(`services/${s.name}.yaml`, [
+        knativeService({
+          stage: s,
+          metadata: meta(name, s.name),
+          podLabels: podLabels(s.name),
+          podAnnotations: { ...model.kubernetesMeta.annotations },
+          container: container(s),
+          initContainers: init,
+          podSpec: pod,
+          uid: model.build.uid,
+        }),
+      ]);
+      continue;
+    }
     const docs: Obj[] = [
       {
         apiVersion: 'apps/v1',
@@ -396,7 +450,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
         spec: { type: 'ClusterIP', selector: selector(s.name), ports: [{ name: 'http', port: s.port, targetPort: 'http', protocol: 'TCP' }] },
       },
     ];
-    if (s.autoscale) {
+    if (s.autoscale && model.kubernetes.hpa) {
       docs.push({
         apiVersion: 'autoscaling/v2',
         kind: 'HorizontalPodAutoscaler',
@@ -427,7 +481,7 @@ export function renderKubernetes(model: WorkflowModel): K8sFile[] {
     const at = s.image.lastIndexOf(':');
     return [s.image.slice(0, at), s.image.slice(at + 1)] as const;
   })).entries()].map(([name, tag]) => ({ name, newTag: tag }));
-  const hasDeployments = model.stages.some((s) => s.type === 'service');
+  const hasDeployments = model.stages.some((s) => s.type === 'service' && s.serving !== 'knative');
   for (const env of ['dev', 'prod'] as const) {
     const patches: Obj[] = [];
     if (env === 'dev' && hasDeployments) {

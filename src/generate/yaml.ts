@@ -3,7 +3,8 @@
  * never assembled from strings. Output is YAML 1.1-safe, because compose (PyYAML) and Kubernetes
  * (go-yaml) read YAML 1.1: `no`, `on`, `0755`, `1:20` are quoted, and any string holding a control
  * character, a YAML 1.1 line break (U+0085, U+2028, U+2029), a BOM or a non-character is written
- * double-quoted with escapes, so every string reaches its reader unchanged.
+ * double-quoted with escapes, so every string reaches its reader unchanged. So are the YAML 1.1
+ * special scalars `=` (the "value" key, which PyYAML refuses to load plain) and `<<` (the merge key).
  */
 import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
@@ -12,7 +13,7 @@ import type * as YamlLib from 'yaml';
 let lib: typeof YamlLib | undefined;
 const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
 
-const NEEDS_DOUBLE_QUOTES = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
+const NEEDS_DOUBLE_QUOTES = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]|^(=|<<)$/;
 /** Characters `yaml` leaves raw inside double quotes; only ever inside double-quoted scalars here. */
 const RAW_IN_DOUBLE_QUOTES = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
@@ -31,7 +32,11 @@ export function toYaml(value: unknown): string {
   if (!anyString(value, NEEDS_DOUBLE_QUOTES)) return doc.toString(OPTIONS);
   visit(doc, {
     Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === 'string' && NEEDS_DOUBLE_QUOTES.test(node.value)) node.type = 'QUOTE_DOUBLE';
+      if (isScalar(node) && typeof node.value === 'string' && NEEDS_DOUBLE_QUOTES.test(node.value)) {
+        node.type = 'QUOTE_DOUBLE';
+        // `yaml` writes the merge key bare whatever the quoting; an explicit str tag keeps it a string.
+        if (node.value === '<<') node.tag = 'tag:yaml.org,2002:str';
+      }
     },
   });
   return doc.toString(OPTIONS).replace(RAW_IN_DOUBLE_QUOTES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

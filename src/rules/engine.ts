@@ -62,6 +62,8 @@ function targetsOf(path: readonly string[]): string[] {
   if (a === 'cluster' && b === 'kubernetes') return ['k8s'];
   if (a === 'cluster' && b === 'swarm') return ['swarm'];
   if (a === 'host' || a === 'gpu' || a === 'storage' || a === 'network') return ['local'];
+  // The workflow spec's data sources, checked by `assess --spec` (a pseudo-target listed in facts.targets when the checks ran).
+  if (a === 'dataSources') return ['data-sources'];
   return [];
 }
 

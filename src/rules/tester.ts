@@ -83,7 +83,8 @@ export function runRuleTests(set: RuleSet, options: { only?: (rule: LoadedRule) 
       untested.push(rule.id);
       continue;
     }
-    const packDir = path.dirname(rule.source.file);
+    // Pack directories are absolute; a rule's file is as given on the command line (often relative).
+    const packDir = path.dirname(path.resolve(rule.source.file));
     const dirs = [...new Set([...ancestors(packDir, set.packs.map((p) => p.dir)), BUILTIN_DIR()])];
     const cases: [Outcome, RuleFixtureDoc][] = [
       ...tests.pass.map((c) => ['pass', c] as [Outcome, RuleFixtureDoc]),

@@ -61,6 +61,19 @@ export function checkSemantics(doc: WorkflowDoc, source: YamlSource): void {
     if (volumeNames.has(v.name)) fail(source, ['spec', 'volumes', i, 'name'], `duplicate volume name "${v.name}"`);
     volumeNames.add(v.name);
   });
+  const dataSourceNames = new Set<string>();
+  (doc.spec.dataSources ?? []).forEach((d, i) => {
+    if (dataSourceNames.has(d.name)) fail(source, ['spec', 'dataSources', i, 'name'], `duplicate data source name "${d.name}"`);
+    dataSourceNames.add(d.name);
+  });
+  stages.forEach((s, i) => {
+    (s.dataSources ?? []).forEach((d, j) => {
+      if (!dataSourceNames.has(d)) {
+        fail(source, ['spec', 'stages', i, 'dataSources', j], `stage "${s.name}" uses data source "${d}", which is not in spec.dataSources${dataSourceNames.size ? ` (${[...dataSourceNames].join(', ')})` : ''}`);
+      }
+    });
+    if (s.serving !== undefined && s.type !== 'service') fail(source, ['spec', 'stages', i, 'serving'], `serving applies to service stages only ("${s.name}" is a batch stage)`);
+  });
   stages.forEach((s, i) => {
     (s.needs ?? []).forEach((n, j) => {
       const at = ['spec', 'stages', i, 'needs', j];

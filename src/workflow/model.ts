@@ -59,6 +59,42 @@ export interface Toleration {
   effect: string;
 }
 
+/** A data store the stages read (spec.dataSources), as containers are told about it. */
+export interface ModelDataSource {
+  name: string;
+  /** The URL with credentials stripped (never a password, a user name or a secret query parameter). */
+  url: string;
+  scheme: string;
+  /** DATA_SOURCE_<NAME>_URL */
+  urlEnv: string;
+  /** Secret holding the credentials: a Kubernetes Secret (envFrom) and a compose/swarm secret file. */
+  credentialsSecret?: string;
+  /** DATA_SOURCE_<NAME>_CREDENTIALS_FILE (compose, swarm): where the secret file is mounted. */
+  credentialsFileEnv?: string;
+}
+
+/** An AWS Lambda container image for a CPU service stage (scaffold --emit lambda). */
+export interface ModelLambda {
+  stage: string;
+  /** Its Dockerfile (Dockerfile.lambda-<stage>) and the shared handler adapter (lambda/mlready_lambda.py), relative to the output directory. */
+  dockerfilePath: string;
+  adapterPath: string;
+  /** The same, relative to the build context (POSIX). */
+  dockerfile: string;
+  adapter: string;
+  /** The one platform the function runs on (Lambda refuses multi-platform images). */
+  platform: 'linux/amd64' | 'linux/arm64';
+  baseImage: string;
+  python: string;
+  image: string;
+  /** Function memory (MiB) from the stage's memory, within Lambda's 128–10240 MiB. */
+  memoryMiB: number;
+  /** Function timeout, seconds (Lambda's maximum is 900). */
+  timeoutSeconds: number;
+  /** How long the adapter waits for the stage's server to answer its health check at cold start. */
+  startSeconds: number;
+}
+
 export interface ModelStage {
   name: string;
   type: 'batch' | 'service';
@@ -90,6 +126,10 @@ export interface ModelStage {
   /** Image reference (registry/name-stage:tag) and the Dockerfile target that builds it. */
   image: string;
   target: string;
+  /** Data sources this stage uses (names of model.dataSources). */
+  dataSources: string[];
+  /** Service stages on Kubernetes: a Deployment (+ Service, HPA, PDB) or a Knative Service. */
+  serving?: 'deployment' | 'knative';
   /** Distributed training on Kubernetes. */
   distributed?: { mode: 'pytorchjob' | 'indexed-job'; replicas: number; nprocPerNode: number; command: string[] };
 }
@@ -129,6 +169,17 @@ export interface WorkflowModel {
   addons: Partial<Record<AddonName, Record<string, unknown>>>;
   /** Target platforms of the images (--platforms linux/amd64,linux/arm64): a buildx bake file. */
   platforms: string[];
+  /** Data stores the stages read (spec.dataSources), credentials stripped from their URLs. */
+  dataSources: ModelDataSource[];
+  /** AWS Lambda container images (--emit lambda), one per CPU service stage. */
+  lambda: ModelLambda[];
+  /** Kubernetes choices that depend on the cluster or the device (k3s, edge, metrics API). */
+  kubernetes: {
+    /** k3s (from the facts) or an edge device: local-path storage, small default requests. */
+    lightweight: boolean;
+    /** HorizontalPodAutoscalers are written (false when the facts show no metrics API). */
+    hpa: boolean;
+  };
   build: {
     /** Build context relative to the output directory (POSIX), "." when they are the same. */
     context: string;

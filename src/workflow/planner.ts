@@ -14,6 +14,9 @@ import { ADDONS } from '../generate/addons/index.js';
 import type { KubernetesFacts } from '../facts/cluster-schema.js';
 import { parseQuantity, quantityBytes } from '../util/quantity.js';
 import { topologicalOrder, type LoadedSpec } from './load.js';
+import { dataSourceEnvName, stripCredentials } from '../datasources/url.js';
+import { imagePlatforms } from '../generate/bake.js';
+import { LAMBDA_ADAPTER, LAMBDA_BASE, lambdaPython } from '../generate/lambda.js';
 import type { StageDoc } from './schema.js';
 import {
   compareVersions,
@@ -34,6 +37,8 @@ import {
   type EmitKind,
   type FactsOrigin,
   type Marker,
+  type ModelDataSource,
+  type ModelLambda,
   type ModelStage,
   type ModelVolume,
   type Toleration,
@@ -60,6 +65,11 @@ export interface PlanInput {
 
 const DEFAULT_CPU = '1';
 const DEFAULT_MEMORY = '2Gi';
+/** Defaults on k3s and edge devices (a few GiB of memory shared by everything). */
+const SMALL_CPU = '250m';
+const SMALL_MEMORY = '512Mi';
+const LAMBDA_MAX_MIB = 10240;
+const LAMBDA_MIN_MIB = 128;
 const DEFAULT_TAG = '0.1.0';
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -297,10 +307,54 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     if (s.healthPath !== undefined && /[\x00-\x20\x7f]/.test(s.healthPath)) specFail(['spec', 'stages', i, 'healthPath'], 'healthPath must not contain spaces or control characters');
   });
 
+  // ---- k3s and edge devices; autoscaling without a metrics API
+  const lightweight = lightweightTarget(facts, cluster);
+  if (lightweight.on) {
+    decide('k8s.lightweight', 'k3s/edge defaults', `${lightweight.why}: local-path storage where the facts name no class, small default requests (cpu ${SMALL_CPU}, memory ${SMALL_MEMORY}) for stages that set none`);
+  }
+  const metrics = cluster.k8s ? ok(cluster.k8s.metricsApi) : undefined;
+  const hpa = !(metrics && !metrics.available);
+  const autoscaled = doc.spec.stages.filter((s) => s.autoscale && s.serving !== 'knative');
+  if (!hpa && autoscaled.length && input.emit.includes('k8s')) {
+    decide('k8s.hpa', 'none', `the facts show no resource metrics API (metrics.k8s.io): an HPA would never scale; ${autoscaled.map((s) => s.name).join(', ')} run autoscale.min replicas`);
+    warnings.push(`no metrics API in the cluster: ${autoscaled.map((s) => s.name).join(', ')} get a fixed replica count instead of a HorizontalPodAutoscaler (install metrics-server to autoscale)`);
+  }
+
+  // ---- data sources: URLs without credentials, the secret that holds them
+  const dataSources: ModelDataSource[] = (doc.spec.dataSources ?? []).map((d, i) => {
+    let stripped: ReturnType<typeof stripCredentials>;
+    try {
+      stripped = stripCredentials(d.name, d.url);
+    } catch (e) {
+      // Credentials could not be told apart from the rest: nothing of this URL is written anywhere.
+      return specFail(['spec', 'dataSources', i, 'url'], (e as Error).message);
+    }
+    const { safeUrl: url, scheme, removed } = stripped;
+    if (removed.length) {
+      warnings.push(`data source ${d.name}: ${removed.join(', ')} removed from its URL (spec.dataSources[${i}].url): credentials belong in ${d.credentialsSecret ? `the secret ${d.credentialsSecret}` : 'a credentialsSecret'}, never in generated files`);
+    }
+    return {
+      name: d.name,
+      url,
+      scheme,
+      urlEnv: dataSourceEnvName(d.name),
+      ...(d.credentialsSecret ? { credentialsSecret: d.credentialsSecret, credentialsFileEnv: dataSourceEnvName(d.name, 'CREDENTIALS_FILE') } : {}),
+    };
+  });
+  if (dataSources.length) {
+    decide('data-sources', dataSources.map((d) => `${d.name} (${d.scheme})`).join(', '),
+      'each stage gets DATA_SOURCE_<NAME>_URL for the sources it uses (all of them unless the stage lists spec.stages[].dataSources); credentials are stripped from the URLs');
+    const withSecret = dataSources.filter((d) => d.credentialsSecret);
+    if (withSecret.length) {
+      decide('data-sources.credentials', withSecret.map((d) => `${d.name}: ${d.credentialsSecret}`).join(', '),
+        'Kubernetes: the Secret\'s keys as environment variables (envFrom.secretRef); compose and swarm: the secret mounted as the file /run/secrets/<secret>, named by DATA_SOURCE_<NAME>_CREDENTIALS_FILE (compose cannot turn a secret into variables without a file holding the values)');
+    }
+  }
+
   // ---- volumes and storage classes
   const volumes: ModelVolume[] = (doc.spec.volumes ?? []).map((v) => {
     const shared = v.shared ?? false;
-    const { storageClass, accessMode } = chooseStorage(v.name, shared, v.storageClass, cluster, decide, (w) => warnings.push(w));
+    const { storageClass, accessMode } = chooseStorage(v.name, shared, v.storageClass, cluster, decide, (w) => warnings.push(w), lightweight.on ? 'local-path' : undefined);
     return {
       name: v.name,
       mountPath: v.mountPath,
@@ -318,7 +372,21 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
   decide('image.names', `${registry ? `${registry.replace(/\/+$/, '')}/` : ''}${doc.metadata.name}-<stage>:${tag}`,
     `one image per stage from one Dockerfile (a target per stage); tag ${doc.spec.image?.tag ? 'from spec.image.tag' : 'default, never latest'}${registry ? `; registry from ${input.registry ? '--registry' : 'spec.image.registry'}` : ''}`);
   const ordered = topologicalOrder(doc.spec.stages);
-  const stages: ModelStage[] = ordered.map((s) => planStage(s, doc.spec.framework, { registry, tag, name: doc.metadata.name, composeGets, k8sGets, cluster, decide, warn: (w) => warnings.push(w) }));
+  const stages: ModelStage[] = ordered.map((s) =>
+    planStage(s, doc.spec.framework, {
+      registry,
+      tag,
+      name: doc.metadata.name,
+      composeGets,
+      k8sGets,
+      cluster,
+      decide,
+      warn: (w) => warnings.push(w),
+      defaults: lightweight.on ? { cpu: SMALL_CPU, memory: SMALL_MEMORY } : { cpu: DEFAULT_CPU, memory: DEFAULT_MEMORY },
+      dataSources: dataSources.map((d) => d.name),
+      k8s: input.emit.includes('k8s'),
+    }),
+  );
 
   // ---- Kubernetes GPU placement
   const resourceName = vendor === 'amd' ? 'amd.com/gpu' : 'nvidia.com/gpu';
@@ -362,6 +430,43 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
 
   // ---- ordering
   const ordering = planOrdering(stages, volumes, cluster, doc.metadata.name, decide, (w) => warnings.push(w));
+  if (input.emit.includes('k8s')) {
+    for (const s of stages.filter((x) => x.serving === 'knative')) {
+      const flags = knativeFeatureFlags(s, (ordering.serviceWaits[s.name] ?? []).length > 0, { tolerations, nodeSelector, ...(runtimeClassName ? { runtimeClassName } : {}) });
+      decide(`k8s.knative-features:${s.name}`, flags.length ? flags.join(', ') : 'none',
+        flags.length ? 'what the Knative Service uses beyond Knative\'s default pod spec (volumes, init containers, GPU placement): enable these in config-features (knative-serving namespace)' : 'the pod spec uses only what Knative allows by default (one container, one port, emptyDir volumes, container security contexts)');
+      if (flags.length) warnings.push(`the Knative Service ${s.name} needs Knative features that are off by default: ${flags.join(', ')} (config-features in the knative-serving namespace)`);
+    }
+  }
+
+  // ---- AWS Lambda container images (--emit lambda): CPU service stages only
+  const lambda: ModelLambda[] = input.emit.includes('lambda')
+    ? planLambda({
+        stages,
+        spec: doc,
+        registry,
+        tag,
+        context: contextAbs,
+        outDir: input.outDir,
+        platform: (input.platforms ?? []).find((p): p is ModelLambda['platform'] => p === 'linux/amd64' || p === 'linux/arm64') ?? 'linux/amd64',
+        decide,
+        warn: (w) => warnings.push(w),
+      })
+    : [];
+
+  // ---- image platforms (--platforms): a buildx bake file
+  const platforms = input.platforms ?? [];
+  if (platforms.length) {
+    const supported = imagePlatforms(base.image);
+    const missing = supported ? platforms.filter((p) => !supported.includes(p)) : [];
+    decide('platforms', platforms.join(', '),
+      `--platforms: docker-bake.json builds every stage image for these platforms (docker buildx bake); ${supported ? `${base.image} is published for ${supported.join(', ')}` : `${base.image}: its platforms are not in mlready's table, check them with docker buildx imagetools inspect`}`);
+    if (missing.length) warnings.push(`${base.image} is not published for ${missing.join(', ')}: the bake will fail for ${missing.length === 1 ? 'that platform' : 'those platforms'}; pass --base-image with a multi-platform image${accelerator === 'nvidia' ? ' (on Jetson, an L4T image such as nvcr.io/nvidia/l4t-jetpack)' : ''}`);
+  }
+  const jetson = facts?.targets.includes('local') ? ok(facts.host.jetson) : undefined;
+  if (jetson?.present && accelerator === 'nvidia' && base.kind !== 'custom') {
+    warnings.push(`the host is a Jetson module${jetson.l4tRelease ? ` (L4T ${jetson.l4tRelease})` : ''}: ${base.image} is built for discrete GPUs; GPU containers on Jetson need an L4T-based image matching the L4T release (pass --base-image, e.g. nvcr.io/nvidia/l4t-jetpack)`);
+  }
 
   // ---- OCI labels
   const factsLabel = input.factsOrigin.source === 'none' ? 'none (generic defaults)' : input.factsOrigin.summary;
@@ -383,6 +488,8 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
       'nothing else needs to reach the pods; egress stays open because stages fetch data, models and packages');
     decide('k8s.security', 'Pod Security "restricted"; read-only root filesystem; emptyDirs for /tmp and the cache',
       'runAsNonRoot (UID 10001), seccomp RuntimeDefault, no privilege escalation, all capabilities dropped; no service-account token in any pod');
+    decide('k8s.rbac', 'Role and RoleBinding for the workflow ServiceAccount, with no rules',
+      'no stage calls the Kubernetes API (ordering uses marker files, configuration comes through envFrom): least privilege is nothing; grant a stage only what it truly needs in k8s/base/rbac.yaml');
   }
   decide('user', `UID ${APP_UID}`, 'non-root with a fixed high UID that owns the volume mount paths, so Pod Security "restricted" (runAsNonRoot) and fsGroup work');
   decide('entrypoint', 'exec form through /opt/mlready/entrypoint.py', 'a small Python supervisor as PID 1 forwards SIGTERM/SIGINT to the stage command and waits for/writes the ordering markers');
@@ -424,7 +531,10 @@ export function planWorkflow(input: PlanInput): WorkflowModel {
     ordering,
     kubernetesMeta: kubernetesMeta(doc.metadata.name, doc.metadata.labels ?? {}, decide, (w) => warnings.push(w)),
     addons: {},
-    platforms: input.platforms ?? [],
+    platforms,
+    dataSources,
+    lambda,
+    kubernetes: { lightweight: lightweight.on, hpa },
     decisions,
     warnings,
   };
@@ -558,6 +668,8 @@ function chooseStorage(
   cluster: ClusterView,
   decide: (topic: string, choice: string, reason: string) => void,
   warn: (w: string) => void,
+  /** The class to name when the facts list none (local-path on k3s and edge devices). */
+  fallbackClass?: string,
 ): { storageClass?: string; accessMode: ModelVolume['accessMode'] } {
   const storage = cluster.storage;
   const rwx = new Set(storage?.readWriteMany ?? []);
@@ -582,6 +694,9 @@ function chooseStorage(
       decide(`storage.class:${name}`, 'none', 'the cluster has no StorageClass: bind a PersistentVolume by hand');
       warn(`volume ${name}: the cluster has no StorageClass; the PVC stays Pending until a PersistentVolume is bound`);
     }
+  } else if (fallbackClass) {
+    storageClass = fallbackClass;
+    decide(`storage.class:${name}`, fallbackClass, `no StorageClass in the facts; k3s and edge clusters provision node-local volumes with ${fallbackClass} (ReadWriteOnce only)`);
   } else {
     decide(`storage.class:${name}`, 'cluster default', 'no cluster facts: storageClassName is left out so the cluster default applies');
   }
@@ -622,14 +737,19 @@ function planStage(
     cluster: ClusterView;
     decide: (topic: string, choice: string, reason: string) => void;
     warn: (w: string) => void;
+    defaults: { cpu: string; memory: string };
+    /** Every data source of the spec (a stage without its own list uses them all). */
+    dataSources: string[];
+    k8s: boolean;
   },
 ): ModelStage {
   const gpuRequested = s.resources?.gpu ?? 0;
-  const cpu = s.resources?.cpu !== undefined ? String(s.resources.cpu) : DEFAULT_CPU;
-  const memory = s.resources?.memory !== undefined ? String(s.resources.memory) : DEFAULT_MEMORY;
+  const cpu = s.resources?.cpu !== undefined ? String(s.resources.cpu) : o.defaults.cpu;
+  const memory = s.resources?.memory !== undefined ? String(s.resources.memory) : o.defaults.memory;
   const memoryBytes = quantityBytes(memory);
   if (s.resources?.cpu === undefined || s.resources?.memory === undefined) {
-    o.decide(`resources:${s.name}`, `cpu ${cpu}, memory ${memory}`, 'the spec leaves them out: defaults, so every container has requests and limits');
+    o.decide(`resources:${s.name}`, `cpu ${cpu}, memory ${memory}`,
+      `the spec leaves them out: ${o.defaults.cpu === DEFAULT_CPU ? 'defaults' : 'small defaults for k3s and edge devices'}, so every container has requests and limits`);
   }
   const replicas = s.replicas ?? 1;
   const stage: ModelStage = {
@@ -653,14 +773,19 @@ function planStage(
     startPeriodSeconds: startPeriod(framework, gpuRequested > 0, s.type),
     image: `${o.registry ? `${o.registry.replace(/\/+$/, '')}/` : ''}${o.name}-${s.name}:${o.tag}`,
     target: `stage-${s.name}`,
+    dataSources: s.dataSources ? [...s.dataSources] : [...o.dataSources],
+    ...(s.type === 'service' ? { serving: s.serving ?? 'deployment' } : {}),
   };
+  if (s.type === 'service' && s.serving === 'knative' && o.k8s) planKnative(s, stage, o);
   if (s.type === 'service' && o.k8sGets && gpuRequested > 0) {
     o.decide(`k8s.rollout:${s.name}`, 'maxSurge 0, maxUnavailable 1', 'a GPU Deployment that surges needs spare GPUs for every update; it replaces pods in place instead');
   }
   if (s.type === 'service') {
     o.decide(`compose.ports:${s.name}`, `127.0.0.1:${s.port}:${s.port}`, 'published on the loopback address only: reachable from this machine, not from the network (Swarm publishes through its ingress)');
-    o.decide(`k8s.autoscale:${s.name}`, s.autoscale ? `HPA ${s.autoscale.min}–${s.autoscale.max} at ${s.autoscale.targetCPUUtilization ?? 80}% CPU` : `none (${replicas} replica${replicas === 1 ? '' : 's'})`,
-      s.autoscale ? 'spec autoscale; CPU requests are always set, which the HPA needs' : 'the spec sets no autoscale: a fixed replica count, no HorizontalPodAutoscaler');
+    if (s.serving !== 'knative') {
+      o.decide(`k8s.autoscale:${s.name}`, s.autoscale ? `HPA ${s.autoscale.min}–${s.autoscale.max} at ${s.autoscale.targetCPUUtilization ?? 80}% CPU` : `none (${replicas} replica${replicas === 1 ? '' : 's'})`,
+        s.autoscale ? 'spec autoscale; CPU requests are always set, which the HPA needs' : 'the spec sets no autoscale: a fixed replica count, no HorizontalPodAutoscaler');
+    }
     o.decide(`healthcheck:${s.name}`, `${s.healthPath ? `HTTP GET ${s.healthPath}` : 'TCP connect'} on ${s.port}, start period ${stage.startPeriodSeconds}s`,
       `${s.healthPath ? 'spec healthPath' : 'no healthPath in the spec: a TCP check'}; the start period covers model loading (${framework}${gpuRequested ? ', GPU' : ''})`);
   }
@@ -683,6 +808,104 @@ function planStage(
     }
   }
   return stage;
+}
+
+// ---------------------------------------------------------------- k3s, edge devices
+
+/** k3s in the facts, or an edge device as the host when no other cluster is described. */
+function lightweightTarget(facts: Facts | undefined, cluster: ClusterView): { on: boolean; why: string } {
+  if (cluster.k8s?.distribution === 'k3s') return { on: true, why: `the cluster is k3s${cluster.k8s.distributionEvidence ? ` (${cluster.k8s.distributionEvidence})` : ''}` };
+  if (!facts || !facts.targets.includes('local') || cluster.known) return { on: false, why: '' };
+  const jetson = ok(facts.host.jetson);
+  if (jetson?.present) return { on: true, why: `the host is a Jetson module${jetson.model ? ` (${jetson.model})` : ''}` };
+  const os = ok(facts.host.os);
+  const memory = ok(facts.host.memory);
+  if (os && os.platform === 'linux' && /^(aarch64|arm64|armv\d)/.test(os.arch) && memory && memory.totalBytes <= 8 * GiB) {
+    return { on: true, why: `the host is an edge device (${os.arch}, ${Math.round(memory.totalBytes / GiB)} GiB of memory: the edge profile)` };
+  }
+  return { on: false, why: '' };
+}
+
+// ---------------------------------------------------------------- Knative
+
+function planKnative(
+  s: StageDoc,
+  stage: ModelStage,
+  o: { cluster: ClusterView; decide: (topic: string, choice: string, reason: string) => void; warn: (w: string) => void },
+): void {
+  const [min, max] = s.autoscale ? [s.autoscale.min, s.autoscale.max] : [stage.replicas, stage.replicas];
+  o.decide(`k8s.serving:${s.name}`, 'Knative Service (serving.knative.dev/v1)',
+    'spec serving: knative: one Knative Service replaces the Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget; Knative routes requests, scales and rolls out revisions (the same object is what Cloud Run reads)');
+  o.decide(`k8s.autoscale:${s.name}`, `Knative ${min}–${max} pods`,
+    `autoscaling.knative.dev/minScale and maxScale from ${s.autoscale ? 'spec autoscale' : 'the replica count (no autoscale)'}; Knative's autoscaler scales on concurrent requests${s.autoscale?.targetCPUUtilization !== undefined ? ', targetCPUUtilization applies to HPAs only' : ''}${min === 0 ? '; minScale 0 scales to zero and every cold start loads the model again' : ''}`);
+  const addons = o.cluster.k8s ? ok(o.cluster.k8s.addons) : undefined;
+  if (addons && !addons.knativeServing) {
+    o.warn(`stage ${s.name} asks for serving: knative, but the cluster facts show no Knative Serving (services.serving.knative.dev): install Knative Serving, or drop serving: knative for a Deployment`);
+  }
+}
+
+/** Knative features (config-features in knative-serving) a Knative Service of this stage needs. */
+export function knativeFeatureFlags(stage: ModelStage, waits: boolean, gpu: { tolerations: unknown[]; nodeSelector: unknown[]; runtimeClassName?: string }): string[] {
+  const flags: string[] = [];
+  if (stage.volumes.length) flags.push('kubernetes.podspec-persistent-volume-claim', 'kubernetes.podspec-persistent-volume-write');
+  if (waits) flags.push('kubernetes.podspec-init-containers');
+  if (stage.gpu.kubernetes > 0) {
+    if (gpu.tolerations.length) flags.push('kubernetes.podspec-tolerations');
+    if (gpu.nodeSelector.length) flags.push('kubernetes.podspec-nodeselector');
+    if (gpu.runtimeClassName) flags.push('kubernetes.podspec-runtimeclassname');
+  }
+  return flags;
+}
+
+// ---------------------------------------------------------------- AWS Lambda
+
+function planLambda(o: {
+  stages: ModelStage[];
+  spec: LoadedSpec['doc'];
+  registry?: string;
+  tag: string;
+  context: string;
+  outDir: string;
+  platform: ModelLambda['platform'];
+  decide: (topic: string, choice: string, reason: string) => void;
+  warn: (w: string) => void;
+}): ModelLambda[] {
+  const out: ModelLambda[] = [];
+  const services = o.stages.filter((s) => s.type === 'service');
+  for (const s of services) {
+    if (s.gpuRequested > 0) {
+      o.warn(`--emit lambda: stage ${s.name} requests GPUs and Lambda has none: no Lambda image for it`);
+      continue;
+    }
+    const python = lambdaPython(o.spec.spec.python);
+    const wantMiB = Math.ceil(s.memoryBytes / MiB);
+    const memoryMiB = Math.min(LAMBDA_MAX_MIB, Math.max(LAMBDA_MIN_MIB, wantMiB));
+    if (wantMiB > LAMBDA_MAX_MIB) o.warn(`--emit lambda: stage ${s.name} asks for ${s.memory} of memory; Lambda's maximum is ${LAMBDA_MAX_MIB} MiB (10 GiB): the function is sized at the maximum and may run out of memory`);
+    const startSeconds = Math.max(30, s.startPeriodSeconds);
+    const timeoutSeconds = Math.min(900, startSeconds + 30);
+    const dockerfilePath = `Dockerfile.lambda-${s.name}`;
+    const rel = (file: string) => posix(path.relative(o.context, path.join(o.outDir, file)));
+    const image = `${o.registry ? `${o.registry.replace(/\/+$/, '')}/` : ''}${o.spec.metadata.name}-${s.name}-lambda:${o.tag}`;
+    out.push({
+      stage: s.name,
+      dockerfilePath,
+      adapterPath: LAMBDA_ADAPTER,
+      dockerfile: rel(dockerfilePath),
+      adapter: rel(LAMBDA_ADAPTER),
+      platform: o.platform,
+      baseImage: `${LAMBDA_BASE}:${python.tag}`,
+      python: python.tag,
+      image,
+      memoryMiB,
+      timeoutSeconds,
+      startSeconds,
+    });
+    o.decide(`lambda:${s.name}`, `${LAMBDA_BASE}:${python.tag}, ${memoryMiB} MiB, timeout ${timeoutSeconds}s`,
+      `--emit lambda: AWS's Lambda Python image (it carries the runtime interface client); the handler mlready_lambda.handler starts the stage command and proxies API Gateway, ALB and function-URL events to it on port ${s.port}; memory from the stage (${s.memory}); the timeout covers the start (${startSeconds}s)${python.note ? `; ${python.note}` : ''}`);
+  }
+  if (!out.length) o.warn(`--emit lambda: no CPU service stage${services.length ? ' (every service stage requests GPUs)' : ''}: no Lambda image is written`);
+  else o.decide('lambda.platform', o.platform, o.platform === 'linux/arm64' ? '--platforms lists linux/arm64 first: the functions run on Graviton (arm64)' : 'x86_64 functions (--platforms does not put linux/arm64 first); Lambda runs each function on one architecture');
+  return out;
 }
 
 // ---------------------------------------------------------------- ordering

@@ -14,6 +14,8 @@ export interface WorkloadStage {
   cpu: number;
   memoryBytes: number;
   distributed: boolean;
+  /** Service stages: how they run on Kubernetes (spec serving; default deployment). */
+  serving?: 'deployment' | 'knative';
 }
 
 export interface Workload {
@@ -31,6 +33,8 @@ export interface Workload {
   stages: WorkloadStage[];
   volumes: { name: string; sizeBytes: number; shared: boolean }[];
   sharedVolumes: string[];
+  /** Size of every volume together, bytes. */
+  volumeBytes: number;
   /** Kubernetes kinds `mlready scaffold` creates for this workflow. */
   creates: string[];
 }
@@ -49,6 +53,7 @@ export const WORKLOAD_KEYS = [
   'stages',
   'volumes',
   'sharedVolumes',
+  'volumeBytes',
   'creates',
 ] as const satisfies readonly (keyof Workload)[];
 // Fails to compile when a key of Workload is missing from the list.
@@ -75,6 +80,7 @@ export function deriveWorkload(doc: WorkflowDoc): Workload {
       cpu: s.resources?.cpu !== undefined ? parseQuantity(s.resources.cpu) : DEFAULT_CPU,
       memoryBytes: s.resources?.memory !== undefined ? quantityBytes(s.resources.memory) : DEFAULT_MEMORY,
       distributed: s.type === 'batch' && (s.replicas ?? 1) > 1 && doc.spec.framework === 'pytorch',
+      ...(s.type === 'service' ? { serving: s.serving ?? 'deployment' } : {}),
     };
   });
   const volumes = (doc.spec.volumes ?? []).map((v) => ({ name: v.name, sizeBytes: quantityBytes(v.size), shared: v.shared ?? false }));
@@ -108,6 +114,7 @@ export function deriveWorkload(doc: WorkflowDoc): Workload {
     stages,
     volumes,
     sharedVolumes: volumes.filter((v) => v.shared).map((v) => v.name),
+    volumeBytes: volumes.reduce((n, v) => n + v.sizeBytes, 0),
     creates: [...creates].sort(),
   };
 }

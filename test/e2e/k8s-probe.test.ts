@@ -137,6 +137,10 @@ describe('mlready probe --target k8s against a simulated cluster', () => {
       prometheusOperator: true,
       alertmanager: true,
       certManager: true,
+      // The operator's Deployment is not a Prometheus server; no Grafana or kube-state-metrics runs.
+      prometheus: false,
+      grafana: false,
+      kubeStateMetrics: false,
       logShippers: ['fluent-bit'],
       crds: 13,
     });

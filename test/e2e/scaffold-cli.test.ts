@@ -138,7 +138,7 @@ describe('generic defaults and reproducibility', () => {
     for (const f of files) expect(readFileSync(path.join(b, f), 'utf8')).toBe(readFileSync(path.join(a, f), 'utf8'));
     const again = await runCli(['scaffold', '--facts', facts('laptop-targets-gpu-cluster')], { env, cwd: a });
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/: 0 created, 0 updated, 14 unchanged/);
+    expect(again.stdout).toMatch(/: 0 created, 0 updated, 15 unchanged/);
   });
 
   test('--emit limits what is generated; --out writes elsewhere and points compose at the build context', async () => {

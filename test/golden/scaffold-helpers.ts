@@ -82,6 +82,9 @@ const MODEL_PATHS: Record<string, string> = {
   'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
   'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+  'networking.k8s.io/v1/Ingress': 'kubernetes-models/networking.k8s.io/v1/Ingress',
+  'rbac.authorization.k8s.io/v1/Role': 'kubernetes-models/rbac.authorization.k8s.io/v1/Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding',
 };
 /** @kubernetes/client-node class names, for the unknown-field walk. */
 const CLIENT_TYPES: Record<string, string> = {
@@ -95,6 +98,9 @@ const CLIENT_TYPES: Record<string, string> = {
   'autoscaling/v2/HorizontalPodAutoscaler': 'V2HorizontalPodAutoscaler',
   'policy/v1/PodDisruptionBudget': 'V1PodDisruptionBudget',
   'networking.k8s.io/v1/NetworkPolicy': 'V1NetworkPolicy',
+  'networking.k8s.io/v1/Ingress': 'V1Ingress',
+  'rbac.authorization.k8s.io/v1/Role': 'V1Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'V1RoleBinding',
 };
 
 type AttributeMap = { baseName: string; type: string }[];

@@ -35,6 +35,7 @@ const PIECES = [
   '"', "'", ': ', ' #', '#', '$', '$$', '${HOME}', '$(HOSTNAME)', '$HOME', '\n', '\r\n', '\t', '\\', '\\n', 'é', '😀', '\u2028', '\u0085',
   '\ufeff', '{{ x }}', '{{{y}}}', '---', '- ', '&a', '*b', '!tag', '%', '@', '`', 'yes', 'no', 'on', 'off', '0755', '1e3', '~', 'null',
   ' ', '  lead', 'trail  ', '<!--', '-->', '|', '>', '[', ']', '{', '}', ',', '?', 'ß', '中文', 'Ω', 'plain', 'a=b', '"quoted"', '\x07', '\x1b[31m',
+  '=', '<<',
 ];
 
 function hostile(r: () => number, { oneLine = false, nonEmpty = false } = {}): string {
@@ -189,4 +190,11 @@ describe('any string from the spec reaches the container unchanged', () => {
       }
     }
   }, 60_000);
+});
+
+test('YAML 1.1 special scalars (= and <<) reach PyYAML as the strings they are', async () => {
+  const { toYaml } = await import('../../src/generate/yaml.js');
+  const out = toYaml({ environment: { A: '=', B: '<<', C: 'a=b' } });
+  const read = JSON.parse(execFileSync('/usr/bin/python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: out, encoding: 'utf8' })) as unknown;
+  expect(read).toEqual({ environment: { A: '=', B: '<<', C: 'a=b' } });
 });

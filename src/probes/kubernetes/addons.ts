@@ -50,3 +50,28 @@ export function logShippers(workloadNames: Iterable<string>): string[] {
   for (const n of workloadNames) for (const [name, re] of SHIPPERS) if (re.test(n)) found.add(name);
   return SHIPPERS.map(([n]) => n).filter((n) => found.has(n));
 }
+
+/** What monitoring runs, from DaemonSet/Deployment/StatefulSet names (`addons.prometheus`, `grafana`, `kubeStateMetrics`). */
+export interface MonitoringWorkloads {
+  prometheus: boolean;
+  grafana: boolean;
+  kubeStateMetrics: boolean;
+}
+
+// A Prometheus server: prometheus-server (community chart), prometheus-k8s (kube-prometheus),
+// prometheus-<release>-kube-prometheus-prometheus (kube-prometheus-stack's StatefulSet), not the operator,
+// the exporters, the adapter or the pushgateway that carry the name too.
+const PROMETHEUS = /prometheus/;
+const NOT_PROMETHEUS = /operator|exporter|adapter|pushgateway|kube-state-metrics|blackbox|alertmanager|grafana|admission|webhook/;
+const GRAFANA = /(^|-)grafana(-|$)/;
+const NOT_GRAFANA = /agent|alloy|operator|image-renderer/;
+
+export function monitoringWorkloads(workloadNames: Iterable<string>): MonitoringWorkloads {
+  const out: MonitoringWorkloads = { prometheus: false, grafana: false, kubeStateMetrics: false };
+  for (const n of workloadNames) {
+    if (PROMETHEUS.test(n) && !NOT_PROMETHEUS.test(n)) out.prometheus = true;
+    if (GRAFANA.test(n) && !NOT_GRAFANA.test(n)) out.grafana = true;
+    if (n.includes('kube-state-metrics')) out.kubeStateMetrics = true;
+  }
+  return out;
+}

@@ -9,7 +9,7 @@
 import type { KubernetesFacts, ResourceTotalsFacts, StorageClassFacts } from '../../facts/cluster-schema.js';
 import { describeMs } from '../../util/exec.js';
 import { errorMessage, type ProbeContext } from '../context.js';
-import { addonsFromCrds, logShippers } from './addons.js';
+import { addonsFromCrds, logShippers, monitoringWorkloads } from './addons.js';
 import { detectDistribution } from './distribution.js';
 import { ApiClient, ApiError, type ErrorKind, type ListSink, parseJson, statusReason } from './http.js';
 import { connect, type Connection } from './kubeconfig.js';
@@ -449,7 +449,11 @@ async function probeCluster(client: ApiClient, conn: Connection, scrub: Scrubber
         ...(o.deployments.ok ? o.deployments.value : []),
         ...(o.statefulSets.ok ? o.statefulSets.value : []),
       ];
-      facts.addons = { status: 'ok', ...addonsFromCrds(o.crds.value, workloads), logShippers: logShippers(workloads), crds: o.crds.value.size };
+      // A monitoring workload not found is "false" only when every workload list was read.
+      const seen = monitoringWorkloads(workloads);
+      const complete = o.deployments.ok && o.statefulSets.ok;
+      const monitoring = Object.fromEntries(Object.entries(seen).filter(([, found]) => found || complete));
+      facts.addons = { status: 'ok', ...addonsFromCrds(o.crds.value, workloads), ...monitoring, logShippers: logShippers(workloads), crds: o.crds.value.size };
     }
   }
   facts.probe = probeStats(partial);

@@ -15,6 +15,8 @@ import { parseCpuinfo, parseGroupFile, parseLimits, parseMeminfo, parseOsRelease
 import { mountAt, parseMountinfo, type Mount } from './mountinfo.js';
 import { cpuLimit, locateController, memoryLimit, parseProcCgroup, type CgroupEntry } from './cgroup.js';
 import { detectVirtualization } from './virt.js';
+import { readJetson } from './jetson.js';
+import { readFirewall } from './firewall.js';
 
 type Unknown = { status: 'unknown'; reason: string };
 const unknown = (reason: string): Unknown => ({ status: 'unknown', reason });
@@ -303,7 +305,7 @@ async function readUser(r: HostReads): Promise<HostFacts['user']> {
 
 export async function probeLinuxHost(ctx: ProbeContext): Promise<HostFacts> {
   const r = new HostReads(ctx);
-  const [hostname, osFacts, cpu, memory, shm, ulimits, virtualization, numa, clock, cgroup, user] = await Promise.all([
+  const [hostname, osFacts, cpu, memory, shm, ulimits, virtualization, numa, clock, cgroup, user, firewall, jetson] = await Promise.all([
     readHostname(r).catch(() => os.hostname()),
     section('the OS', () => readOs(r)),
     section('the CPU', () => readCpu(r)),
@@ -318,7 +320,9 @@ export async function probeLinuxHost(ctx: ProbeContext): Promise<HostFacts> {
       const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
       return { uid, root: uid === 0 };
     }),
+    section('the firewall', () => readFirewall(r.view, ctx)),
+    section('Jetson (L4T) files', () => readJetson(r.view, ctx.env)),
   ]);
-  return { hostname, os: osFacts, cpu, memory, shm, ulimits, virtualization, numa, clock, cgroup, user };
+  return { hostname, os: osFacts, cpu, memory, shm, ulimits, virtualization, numa, clock, cgroup, user, firewall, jetson };
 }
 

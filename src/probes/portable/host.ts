@@ -63,6 +63,9 @@ export async function probePortableHost(ctx: ProbeContext): Promise<HostFacts> {
     numa: unknown(`NUMA topology is not read on ${name}`),
     clock: unknown(`clock synchronisation is not read on ${name}`),
     cgroup: unknown(`${name} has no cgroups`),
+    firewall: unknown(`the firewall is read on Linux only (${name}'s application firewall and pf are not inspected)`),
+    // Jetson modules run Linux for Tegra: never a Jetson here.
+    jetson: { status: 'ok' as const, present: false, evidence: [`${name}: Jetson modules run Linux for Tegra`] },
     user,
   };
   let si;
@@ -90,6 +93,8 @@ export async function probePortableHost(ctx: ProbeContext): Promise<HostFacts> {
     numa: base.numa,
     clock: base.clock,
     cgroup: base.cgroup,
+    firewall: base.firewall,
+    jetson: base.jetson,
     user,
   };
 }

@@ -1,0 +1,285 @@
+/**
+ * Reachability of the workflow's data sources from this host (`assess --spec`): for each one, a DNS
+ * lookup, a TCP connect and — where the scheme uses TLS — a TLS handshake (PostgreSQL: its SSLRequest
+ * first). All sources are checked in parallel; each check has its own deadline inside the budget, and a
+ * step that runs out of time says so. Nothing is sent beyond what the handshake needs: no query, no
+ * login, no HTTP request.
+ *
+ * Facts carry the name, scheme, endpoint host and port and the outcome of each step — never the URL,
+ * its path or its query, so credentials cannot leak through them (see url.ts).
+ */
+import { lookup, resolveSrv } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { DataSourceCheckFacts, DataSourcesFacts } from '../facts/schema.js';
+import { describeMs } from '../util/exec.js';
+import { DataSourceUrlError, isIpAddress, parseDataSource, type Endpoint } from './url.js';
+
+export interface DataSourceInput {
+  name: string;
+  url: string;
+}
+
+export interface CheckOptions {
+  /** Budget of the whole check (every source in parallel), milliseconds. */
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+type Step<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** A promise that settles as `fallback` when `ms` runs out; the timer never holds the process open. */
+function deadline<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const timer = setTimeout(() => resolve(fallback()), Math.max(1, ms));
+    timer.unref?.();
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(fallback());
+      },
+    );
+  });
+}
+
+/** A Node error in one line, without anything the caller did not already show (no URL is ever in scope here). */
+function reasonOf(e: unknown): string {
+  const err = e as NodeJS.ErrnoException & { reason?: string };
+  const code = err?.code;
+  switch (code) {
+    case 'ENOTFOUND':
+      return 'the name does not resolve (NXDOMAIN)';
+    case 'EAI_AGAIN':
+      return 'the DNS server did not answer (temporary failure)';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'EHOSTUNREACH':
+      return 'no route to host';
+    case 'ENETUNREACH':
+      return 'network unreachable';
+    case 'ECONNRESET':
+      return 'connection reset by the server';
+    case 'EPIPE':
+      return 'the server closed the connection';
+    default: {
+      const message = (err?.message ?? String(e)).split(/\r?\n/)[0]!.trim();
+      return code && !message.includes(code) ? `${code}: ${message}` : message || 'unknown error';
+    }
+  }
+}
+
+/** Resolves, returning the rejection's reason rather than the fallback when the lookup fails fast. */
+async function resolveStep(host: string, ms: number): Promise<Step<string[]>> {
+  if (isIpAddress(host)) return { ok: true, value: [host] };
+  let failure: string | undefined;
+  const work = lookup(host, { all: true, verbatim: true }).then(
+    (r): Step<string[]> => ({ ok: true, value: [...new Set(r.map((a) => a.address))] }),
+    (e: unknown): Step<string[]> => {
+      failure = reasonOf(e);
+      return { ok: false, reason: failure };
+    },
+  );
+  return deadline(work, ms, () => ({ ok: false, reason: failure ?? `DNS lookup timed out after ${describeMs(ms)}` }));
+}
+
+function connect(address: string, port: number, ms: number): Promise<Step<net.Socket>> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port });
+    let done = false;
+    const finish = (r: Step<net.Socket>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      if (!r.ok) socket.destroy();
+      else socket.on('error', () => {});
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ok: false, reason: `TCP connect timed out after ${describeMs(ms)}` }), Math.max(1, ms));
+    timer.unref?.();
+    socket.once('connect', () => finish({ ok: true, value: socket }));
+    socket.once('error', (e) => finish({ ok: false, reason: reasonOf(e) }));
+  });
+}
+
+/** PostgreSQL's SSLRequest: the server answers one byte, S (TLS follows) or N (no TLS on this server). */
+function postgresSslRequest(socket: net.Socket, ms: number): Promise<Step<true>> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: Step<true>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      if (r.ok) socket.pause();
+      resolve(r);
+    };
+    const onData = (chunk: Buffer) => {
+      const answer = String.fromCharCode(chunk[0]!);
+      if (answer === 'S') finish({ ok: true, value: true });
+      else if (answer === 'N') finish({ ok: false, reason: 'the server does not offer TLS (answered N to SSLRequest)' });
+      else finish({ ok: false, reason: `not a PostgreSQL server (answered 0x${chunk[0]!.toString(16)} to SSLRequest)` });
+    };
+    const onError = (e: Error) => finish({ ok: false, reason: reasonOf(e) });
+    const onClose = () => finish({ ok: false, reason: 'the server closed the connection after SSLRequest' });
+    const timer = setTimeout(() => finish({ ok: false, reason: `no answer to SSLRequest within ${describeMs(ms)}` }), Math.max(1, ms));
+    timer.unref?.();
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    const request = Buffer.alloc(8);
+    request.writeInt32BE(8, 0);
+    request.writeInt32BE(80877103, 4);
+    socket.write(request);
+  });
+}
+
+interface TlsOutcome {
+  ok: boolean;
+  protocol?: string;
+  authorized?: boolean;
+  reason?: string;
+}
+
+function handshake(socket: net.Socket, endpoint: Endpoint, ms: number): Promise<TlsOutcome> {
+  return new Promise((resolve) => {
+    let ca: Buffer | undefined;
+    let caNote: string | undefined;
+    if (endpoint.caFile) {
+      try {
+        ca = readFileSync(endpoint.caFile);
+      } catch (e) {
+        caNote = `the CA file could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): verified against the system CAs`;
+      }
+    }
+    const secure = tls.connect({
+      socket,
+      ...(isIpAddress(endpoint.host) ? {} : { servername: endpoint.host }),
+      host: endpoint.host,
+      // Verification is judged and reported, not enforced: the handshake itself is what is checked.
+      rejectUnauthorized: false,
+      ...(ca ? { ca } : {}),
+    });
+    let done = false;
+    const finish = (r: TlsOutcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      secure.removeAllListeners();
+      secure.on('error', () => {});
+      secure.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ok: false, reason: `TLS handshake timed out after ${describeMs(ms)}` }), Math.max(1, ms));
+    timer.unref?.();
+    secure.once('secureConnect', () => {
+      const authorized = secure.authorized;
+      const err = secure.authorizationError as unknown;
+      const why = err === undefined || err === null ? undefined : typeof err === 'string' ? err : ((err as { code?: string }).code ?? String((err as Error).message ?? err));
+      const protocol = secure.getProtocol() ?? undefined;
+      finish({
+        ok: true,
+        ...(protocol ? { protocol } : {}),
+        authorized,
+        ...(!authorized && why ? { reason: `certificate not verified: ${why}${caNote ? `; ${caNote}` : ''}` } : caNote ? { reason: caNote } : {}),
+      });
+    });
+    secure.once('error', (e) => finish({ ok: false, reason: `TLS handshake failed: ${reasonOf(e)}` }));
+    secure.once('close', () => finish({ ok: false, reason: 'the server closed the connection during the TLS handshake' }));
+  });
+}
+
+/** One data source, within `budgetMs` from `started`. */
+export async function checkDataSource(source: DataSourceInput, budgetMs: number, environment: NodeJS.ProcessEnv): Promise<DataSourceCheckFacts> {
+  const started = performance.now();
+  const left = () => Math.max(1, budgetMs - (performance.now() - started));
+  let endpoint: Endpoint;
+  try {
+    endpoint = parseDataSource(source.name, source.url, environment).endpoint;
+  } catch (e) {
+    const reason = e instanceof DataSourceUrlError ? e.message : 'the URL cannot be parsed';
+    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(source.url)?.[1]?.toLowerCase() ?? 'unknown';
+    return { name: source.name, scheme, host: '', port: 0, tlsExpected: false, dns: { ok: false, reason } };
+  }
+  const base = { name: source.name, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, tlsExpected: endpoint.tlsExpected };
+
+  // mongodb+srv: the SRV records name the host and port actually connected to.
+  let host = endpoint.host;
+  let port = endpoint.port;
+  const t0 = performance.now();
+  if (endpoint.srv) {
+    const srvName = endpoint.srv;
+    let failure: string | undefined;
+    const srv = await deadline(
+      resolveSrv(srvName).then(
+        (r) => r,
+        (e: unknown) => {
+          failure = reasonOf(e);
+          return undefined;
+        },
+      ),
+      left(),
+      () => undefined,
+    );
+    if (!srv?.length) return { ...base, dns: { ok: false, reason: failure ? `SRV lookup failed: ${failure}` : `SRV lookup timed out after ${describeMs(budgetMs)}` } };
+    host = srv[0]!.name;
+    port = srv[0]!.port;
+  }
+  const dns = await resolveStep(host, left());
+  if (!dns.ok) return { ...base, dns: { ok: false, reason: dns.reason } };
+  const facts: DataSourceCheckFacts = { ...base, dns: { ok: true, addresses: dns.value, ms: round(performance.now() - t0) } };
+
+  // TCP: the first address that accepts, in resolver order.
+  const t1 = performance.now();
+  let socket: net.Socket | undefined;
+  let tcpReason = '';
+  for (const address of dns.value) {
+    const r = await connect(address, port, left());
+    if (r.ok) {
+      socket = r.value;
+      break;
+    }
+    tcpReason = dns.value.length > 1 ? `${address}: ${r.reason}` : r.reason;
+    if (performance.now() - started >= budgetMs) break;
+  }
+  if (!socket) {
+    facts.tcp = { ok: false, reason: tcpReason || 'no address to connect to' };
+    return facts;
+  }
+  facts.tcp = { ok: true, ms: round(performance.now() - t1) };
+
+  try {
+    if (endpoint.tls === 'direct' || endpoint.tls === 'postgres') {
+      if (endpoint.tls === 'postgres') {
+        const ssl = await postgresSslRequest(socket, left());
+        if (!ssl.ok) {
+          facts.tls = { ok: false, reason: ssl.reason };
+          return facts;
+        }
+      }
+      const t = await handshake(socket, endpoint, left());
+      facts.tls = t.ok
+        ? { ok: true, ...(t.protocol ? { protocol: t.protocol } : {}), authorized: t.authorized ?? false, ...(t.reason ? { reason: t.reason } : {}) }
+        : { ok: false, reason: t.reason ?? 'TLS handshake failed' };
+    }
+  } finally {
+    socket.destroy();
+  }
+  return facts;
+}
+
+/** Every data source, in parallel, within the budget; the section in spec order. */
+export async function checkDataSources(sources: DataSourceInput[], options: CheckOptions): Promise<DataSourcesFacts> {
+  const environment = options.env ?? process.env;
+  const items = await Promise.all(sources.map((s) => checkDataSource(s, options.timeoutMs, environment)));
+  return { status: 'ok', items };
+}
