@@ -107,7 +107,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   ]);
   trace('assess: modules');
   const config = await loadConfig(opts.config, cwd);
-  const packs = [...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))];
+  const packs = [...new Set([...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))])];
   const ruleSet = loadRuleSet({ builtin: true, packs, only: 'environment' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
   trace('assess: rules loaded');

@@ -19,7 +19,7 @@ export async function lintCommand(paths: string[], opts: LintOptions): Promise<n
     import('../rules/profiles.js'),
   ]);
   const config = await loadConfig(opts.config, cwd);
-  const packs = [...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))];
+  const packs = [...new Set([...config.packs, ...opts.rules.map((r) => path.resolve(cwd, r))])];
   const ruleSet = loadRuleSet({ builtin: true, packs, only: 'artifact' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
 

@@ -84,7 +84,7 @@ export function deriveWorkload(doc: WorkflowDoc): Workload {
     };
   });
   const volumes = (doc.spec.volumes ?? []).map((v) => ({ name: v.name, sizeBytes: quantityBytes(v.size), shared: v.shared ?? false }));
-  const creates = new Set<string>(['Namespace', 'ServiceAccount', 'ConfigMap', 'NetworkPolicy']);
+  const creates = new Set<string>(['Namespace', 'ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'Role', 'RoleBinding']);
   for (const s of doc.spec.stages) {
     if (s.type === 'batch') creates.add('Job');
     else {

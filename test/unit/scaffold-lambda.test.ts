@@ -87,8 +87,14 @@ test('Lambda limits: no GPU stage, memory capped at 10 GiB with a warning, one a
   expect(model.decisions.find((d) => d.topic === 'lambda:cpu')?.reason).toMatch(/AWS publishes no Lambda image for Python 3\.8/);
 });
 
+/** python3 -m py_compile, writing the bytecode to a temporary file (never into templates/). */
+function pyCompile(file: string): void {
+  const cfile = path.join(dir, `compiled-${path.basename(file)}c`);
+  execFileSync('python3', ['-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)', file, cfile], { stdio: 'pipe' });
+}
+
 test('the adapter compiles', () => {
-  execFileSync('python3', ['-m', 'py_compile', path.join(ROOT, 'templates', 'lambda', 'mlready_lambda.py')], { stdio: 'pipe' });
+  pyCompile(path.join(ROOT, 'templates', 'lambda', 'mlready_lambda.py'));
 });
 
 test('the adapter starts the stage server and translates API Gateway, ALB, function-URL and direct events', async () => {
@@ -182,6 +188,6 @@ test('what scaffold writes for Lambda lints clean (nothing above info)', async (
   for (const id of ['SERVERLESS-005']) {
     expect(findings.find((f) => f.ruleId === id && f.location?.file.endsWith('k8s/base/services/classify.yaml'))?.outcome).toBe('pass');
   }
-  execFileSync('python3', ['-m', 'py_compile', path.join(d, 'lambda', 'mlready_lambda.py')], { stdio: 'pipe' });
+  pyCompile(path.join(d, 'lambda', 'mlready_lambda.py'));
   expect(readFileSync(path.join(d, 'SCAFFOLD.md'), 'utf8')).toMatch(/aws lambda create-function --function-name classify --package-type Image/);
 });
