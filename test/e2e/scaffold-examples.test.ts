@@ -53,6 +53,8 @@ const CASES: Case[] = [
   { example: 'pytorch-distributed', scenario: 'generic' },
   { example: 'pytorch-distributed', scenario: 'laptop-targets-gpu-cluster' },
   { example: 'pytorch-distributed', scenario: 'cluster-without-training-operator' },
+  { example: 'data-sources', scenario: 'generic' },
+  { example: 'edge-inference', scenario: 'generic' },
 ];
 
 let work: string;
