@@ -87,6 +87,7 @@ export function deriveWorkload(doc: WorkflowDoc): Workload {
   const creates = new Set<string>(['Namespace', 'ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'Role', 'RoleBinding']);
   for (const s of doc.spec.stages) {
     if (s.type === 'batch') creates.add('Job');
+    else if (s.serving === 'knative') creates.add('KnativeService');
     else {
       creates.add('Deployment');
       creates.add('Service');

@@ -120,6 +120,7 @@ describe('mlready probe --target k8s against a simulated cluster', () => {
           'create roles.rbac.authorization.k8s.io',
           'create serviceaccounts',
           'create services',
+          'create services.serving.knative.dev',
         ].sort(),
       );
       expect(k8s.access.can['create jobs.batch']).toBe(true);

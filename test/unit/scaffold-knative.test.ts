@@ -15,6 +15,7 @@ import { loadClientModels, loadSpec, SCENARIOS, validateK8sObject } from '../gol
 import { planWorkflow } from '../../src/workflow/planner.js';
 import { loadCompatData } from '../../src/workflow/compat.js';
 import { renderAll } from '../../src/generate/index.js';
+import { deriveWorkload } from '../../src/workflow/workload.js';
 import type { Facts } from '../../src/facts/schema.js';
 import type { WorkflowModel } from '../../src/workflow/model.js';
 
@@ -106,6 +107,15 @@ test('a Knative Service replaces the Deployment, Service, HPA and PDB of the sta
   expect(all.find((f) => f.path === 'k8s/overlays/dev/kustomization.yaml')!.body).not.toContain('Deployment');
   // Compose and swarm run the stage as before.
   expect(all.find((f) => f.path === 'compose.yaml')!.body).toMatch(/classify:\n\s+image: sentiment-classify:0\.1\.0/);
+});
+
+test('the workload tells the RBAC rule (K8S-017) it creates a Knative Service, not a Deployment', async () => {
+  const spec = await loadSpec(path.join(dir, 'serverless', 'mlready.yaml'));
+  const creates = deriveWorkload(spec.doc).creates;
+  expect(creates).toContain('KnativeService');
+  expect(creates).not.toContain('Deployment');
+  expect(creates).not.toContain('PodDisruptionBudget');
+  expect(creates).toContain('Job');
 });
 
 test('without autoscale the scale bounds are the replica count; a long start extends the progress deadline', async () => {

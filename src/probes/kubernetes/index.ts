@@ -39,6 +39,7 @@ export const ACCESS_CHECKS: [string, string, string][] = [
   ['create', 'rbac.authorization.k8s.io', 'rolebindings'],
   ['create', 'networking.k8s.io', 'ingresses'],
   ['create', 'kubeflow.org', 'pytorchjobs'],
+  ['create', 'serving.knative.dev', 'services'],
   // Cluster-scoped: asked without a namespace.
   ['create', '', 'namespaces'],
 ];
