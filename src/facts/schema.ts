@@ -133,6 +133,12 @@ export const HostFirewall = Section(
     active: Type.Boolean({ description: 'A packet filter with rules is loaded' }),
     backends: Type.Array(Type.String(), { description: 'What was found: nftables, iptables, ufw, firewalld' }),
     defaultInputPolicy: Type.Optional(Type.String({ description: 'Policy of the input chain: accept, drop or reject, where readable' })),
+    publishedPorts: Type.Optional(
+      Section(
+        { filtered: Type.Boolean({ description: "ufw's /etc/ufw/after.rules filter Docker's DOCKER-USER chain (as ufw-docker writes them)" }) },
+        'Only when ufw is enabled: whether ports Docker publishes pass through ufw rules (unknown when after.rules is unreadable).',
+      ),
+    ),
     evidence: Type.Array(Type.String()),
   },
   'Host firewall, where the OS tells (reading rule sets usually needs root).',

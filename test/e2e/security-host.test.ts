@@ -34,6 +34,7 @@ const UFW_NO_DOCKER_USER = {
   active: true,
   backends: ['ufw'],
   defaultInputPolicy: 'drop',
+  publishedPorts: { status: 'ok', filtered: false },
   evidence: ['/etc/ufw/ufw.conf: ENABLED=yes', '/etc/default/ufw: DEFAULT_INPUT_POLICY=DROP', '/etc/ufw/after.rules: no DOCKER-USER rules (ports Docker publishes bypass ufw)'],
 };
 
@@ -55,8 +56,12 @@ test('ufw with Docker: the firewall passes, the bypass of published ports is rep
   expect(f.get('SECURITY-010')).toMatchObject({ outcome: 'fail', severity: 'warning' });
   expect(f.get('SECURITY-010')!.message).toMatch(/^ufw guards this host, but Docker publishes container ports past it/);
   // Fixed with ufw-docker:
-  const fixed = await findingsFor(patchedFacts({ host: { firewall: { ...UFW_NO_DOCKER_USER, evidence: ['/etc/ufw/ufw.conf: ENABLED=yes', 'DOCKER-USER: /etc/ufw/after.rules filters the DOCKER-USER chain (ports Docker publishes pass through ufw rules)'] } } }));
+  const fixed = await findingsFor(patchedFacts({ host: { firewall: { ...UFW_NO_DOCKER_USER, publishedPorts: { status: 'ok', filtered: true } } } }));
   expect(fixed.get('SECURITY-010')!.outcome).toBe('pass');
+  // after.rules unreadable (not root): unknown with the probe's reason, not a failure.
+  const reason = '/etc/ufw/after.rules: permission denied: run as root to tell whether ufw filters the ports Docker publishes';
+  const unreadable = await findingsFor(patchedFacts({ host: { firewall: { ...UFW_NO_DOCKER_USER, publishedPorts: { status: 'unknown', reason } } } }));
+  expect(unreadable.get('SECURITY-010')).toMatchObject({ outcome: 'unknown', reason: expect.stringContaining(reason) });
 });
 
 test('no active firewall fails on a server profile; an accept policy fails SECURITY-009; a laptop is not judged', async () => {

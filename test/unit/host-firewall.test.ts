@@ -3,7 +3,7 @@
  * written by make-fixtures.py), the parsers of rule sets, and the loaded rule set read with fake
  * `nft`/`iptables` tools on PATH.
  */
-import { rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probeHost } from '../../src/probes/host.js';
@@ -36,14 +36,24 @@ describeLinux('host.firewall from configuration files', () => {
     expect(fw).toMatchObject({ status: 'ok', active: true, backends: ['ufw'], defaultInputPolicy: 'drop' });
     const evidence = (fw as { evidence: string[] }).evidence;
     expect(evidence).toEqual(expect.arrayContaining(['/etc/ufw/ufw.conf: ENABLED=yes', '/etc/default/ufw: DEFAULT_INPUT_POLICY=DROP']));
-    expect(evidence.some((e) => e.startsWith('DOCKER-USER'))).toBe(false);
     expect(evidence.some((e) => e.includes('no DOCKER-USER rules'))).toBe(true);
+    expect(fw).toMatchObject({ publishedPorts: { status: 'ok', filtered: false } });
   });
 
-  test('ufw with ufw-docker rules: the DOCKER-USER evidence entry rules read', async () => {
+  test('ufw with ufw-docker rules: published ports are filtered', async () => {
     const fw = await firewallOf('firewall-ufw-docker-user');
-    expect(fw).toMatchObject({ status: 'ok', active: true, backends: ['ufw'], defaultInputPolicy: 'drop' });
-    expect((fw as { evidence: string[] }).evidence.filter((e) => e.startsWith('DOCKER-USER:'))).toHaveLength(1);
+    expect(fw).toMatchObject({ status: 'ok', active: true, backends: ['ufw'], defaultInputPolicy: 'drop', publishedPorts: { status: 'ok', filtered: true } });
+  });
+
+  test('ufw with an unreadable after.rules: published ports unknown with the reason, never a guess', async () => {
+    const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlready-fw-')), 'root');
+    cpSync(path.join(LINUX, 'firewall-ufw-docker-user'), root, { recursive: true });
+    const after = path.join(root, 'etc/ufw/after.rules');
+    rmSync(after);
+    mkdirSync(after); // reading a directory fails with EISDIR: neither filtered nor "no rules"
+    const fw = await readFirewall(new FsView(root), ctxFor(root));
+    expect(fw).toMatchObject({ status: 'ok', backends: ['ufw'], publishedPorts: { status: 'unknown', reason: expect.stringContaining('/etc/ufw/after.rules') } });
+    rmSync(path.dirname(root), { recursive: true, force: true });
   });
 
   test('firewalld enabled with the stock public zone: unmatched packets are rejected', async () => {

@@ -16,8 +16,9 @@
  * loaded by other means cannot be seen without root, and "no firewall" is not guessed. Inside a container
  * the host's rules are not visible at all.
  *
- * `evidence` lists what was read. One entry is a contract for rules: it starts with `DOCKER-USER:` when
- * ufw's after.rules filter Docker's published ports (ufw-docker), which ufw alone does not do.
+ * `evidence` lists what was read, for people. With ufw enabled, `publishedPorts.filtered` tells whether
+ * after.rules filter Docker's published ports (ufw-docker), which ufw alone does not do; unknown when
+ * after.rules cannot be read (it is root-only on Ubuntu).
  */
 import type { HostFacts } from '../../facts/schema.js';
 import { describeMs, firstLine, runTool, type ToolResult } from '../../util/exec.js';
@@ -234,6 +235,7 @@ export interface Found {
   evidence: string[];
   active?: boolean;
   policy?: Policy;
+  publishedPorts?: { status: 'ok'; filtered: boolean } | { status: 'unknown'; reason: string };
 }
 
 async function readUfw(view: FsView, found: Found): Promise<'enabled' | 'disabled' | 'absent'> {
@@ -260,12 +262,19 @@ async function readUfw(view: FsView, found: Found): Promise<'enabled' | 'disable
   }
   const after = await view.text('/etc/ufw/after.rules');
   if (after.ok) {
+    const filtered = /^\s*-A\s+DOCKER-USER\b/m.test(after.value);
+    found.publishedPorts = { status: 'ok', filtered };
     found.evidence.push(
-      /^\s*-A\s+DOCKER-USER\b/m.test(after.value)
-        ? 'DOCKER-USER: /etc/ufw/after.rules filters the DOCKER-USER chain (ports Docker publishes pass through ufw rules)'
+      filtered
+        ? '/etc/ufw/after.rules filters the DOCKER-USER chain (ports Docker publishes pass through ufw rules)'
         : '/etc/ufw/after.rules: no DOCKER-USER rules (ports Docker publishes bypass ufw)',
     );
+  } else if (after.code === 'ENOENT') {
+    // No after.rules at all: nothing filters DOCKER-USER.
+    found.publishedPorts = { status: 'ok', filtered: false };
+    found.evidence.push(after.reason);
   } else {
+    found.publishedPorts = { status: 'unknown', reason: after.code === 'EACCES' ? `${after.reason}: run as root to tell whether ufw filters the ports Docker publishes` : after.reason };
     found.evidence.push(after.reason);
   }
   return 'enabled';
@@ -419,6 +428,7 @@ export async function readFirewall(view: FsView, ctx: ProbeContext): Promise<Fir
     active: found.active ?? false,
     backends: found.backends,
     ...(found.policy ? { defaultInputPolicy: found.policy } : {}),
+    ...(found.publishedPorts ? { publishedPorts: found.publishedPorts } : {}),
     evidence: found.evidence,
   };
 }
