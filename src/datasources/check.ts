@@ -3,7 +3,11 @@
  * lookup, a TCP connect and — where the scheme uses TLS — a TLS handshake (PostgreSQL: its SSLRequest
  * first). All sources are checked in parallel; each check has its own deadline inside the budget, and a
  * step that runs out of time says so. Nothing is sent beyond what the handshake needs: no query, no
- * login, no HTTP request.
+ * login, no HTTP request (through an HTTP proxy: a CONNECT, as the client's own would be).
+ *
+ * HTTP clients (object stores, https) go through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY says otherwise
+ * (see proxy.ts), and so does the check: DNS and TCP are then the proxy's, the tunnel is a CONNECT to the
+ * endpoint, and TLS runs through it. Plain http through a proxy is checked as far as the proxy.
  *
  * Facts carry the name, scheme, endpoint host and port and the outcome of each step — never the URL,
  * its path or its query, so credentials cannot leak through them (see url.ts).
@@ -14,6 +18,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { DataSourceCheckFacts, DataSourcesFacts } from '../facts/schema.js';
 import { describeMs } from '../util/exec.js';
+import { proxyAddress, proxyFor, ProxyConfigError, type Proxy } from './proxy.js';
 import { DataSourceUrlError, isIpAddress, parseDataSource, type Endpoint } from './url.js';
 
 export interface DataSourceInput {
@@ -106,6 +111,54 @@ function connect(address: string, port: number, ms: number): Promise<Step<net.So
     timer.unref?.();
     socket.once('connect', () => finish({ ok: true, value: socket }));
     socket.once('error', (e) => finish({ ok: false, reason: reasonOf(e) }));
+  });
+}
+
+/** An HTTP CONNECT tunnel through a proxy to host:port; the answer's status decides. */
+function connectTunnel(socket: net.Socket, proxy: Proxy, target: string, ms: number): Promise<Step<true>> {
+  return new Promise((resolve) => {
+    let done = false;
+    let received = Buffer.alloc(0);
+    const finish = (r: Step<true>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      if (r.ok) socket.pause();
+      resolve(r);
+    };
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (received.length > 16384) finish({ ok: false, reason: 'the proxy answered CONNECT with more than 16 KiB of headers' });
+        return;
+      }
+      const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1');
+      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine);
+      if (!m) return finish({ ok: false, reason: 'the proxy did not answer CONNECT with HTTP' });
+      const status = Number(m[1]);
+      const text = m[2]!.trim().slice(0, 80);
+      if (status >= 200 && status < 300) {
+        const rest = received.subarray(end + 4);
+        if (rest.length) socket.unshift(rest);
+        return finish({ ok: true, value: true });
+      }
+      if (status === 407) {
+        return finish({ ok: false, reason: `the proxy asks for credentials (407${text ? ` ${text}` : ''})${proxy.authorization ? ' and refused the ones in the proxy URL' : ': the proxy URL carries none'}` });
+      }
+      finish({ ok: false, reason: `the proxy answered ${status}${text ? ` ${text}` : ''} to CONNECT ${target}` });
+    };
+    const onError = (e: Error) => finish({ ok: false, reason: reasonOf(e) });
+    const onClose = () => finish({ ok: false, reason: `the proxy closed the connection after CONNECT ${target}` });
+    const timer = setTimeout(() => finish({ ok: false, reason: `no answer to CONNECT ${target} within ${describeMs(ms)}` }), Math.max(1, ms));
+    timer.unref?.();
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${proxy.authorization ? `Proxy-Authorization: ${proxy.authorization}\r\n` : ''}\r\n`);
   });
 }
 
@@ -210,11 +263,27 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(source.url)?.[1]?.toLowerCase() ?? 'unknown';
     return { name: source.name, scheme, host: '', port: 0, tlsExpected: false, dns: { ok: false, reason } };
   }
-  const base = { name: source.name, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, tlsExpected: endpoint.tlsExpected };
+  let proxy: Proxy | undefined;
+  try {
+    proxy = proxyFor(endpoint, environment);
+  } catch (e) {
+    if (!(e instanceof ProxyConfigError)) throw e;
+    return { name: source.name, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, tlsExpected: endpoint.tlsExpected, dns: { ok: false, reason: e.message } };
+  }
+  const base = {
+    name: source.name,
+    scheme: endpoint.scheme,
+    host: endpoint.host,
+    port: endpoint.port,
+    tlsExpected: endpoint.tlsExpected,
+    ...(proxy ? { proxy: proxyAddress(proxy) } : {}),
+  };
+  // Through a proxy, the client resolves and connects to the proxy; the proxy reaches the endpoint.
+  const via = proxy ? `proxy ${proxyAddress(proxy)} (${proxy.variable}): ` : '';
 
   // mongodb+srv: the SRV records name the host and port actually connected to.
-  let host = endpoint.host;
-  let port = endpoint.port;
+  let host = proxy ? proxy.host : endpoint.host;
+  let port = proxy ? proxy.port : endpoint.port;
   const t0 = performance.now();
   if (endpoint.srv) {
     const srvName = endpoint.srv;
@@ -235,7 +304,7 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
     port = srv[0]!.port;
   }
   const dns = await resolveStep(host, left());
-  if (!dns.ok) return { ...base, dns: { ok: false, reason: dns.reason } };
+  if (!dns.ok) return { ...base, dns: { ok: false, reason: via + dns.reason } };
   const facts: DataSourceCheckFacts = { ...base, dns: { ok: true, addresses: dns.value, ms: round(performance.now() - t0) } };
 
   // TCP: the first address that accepts, in resolver order.
@@ -252,8 +321,17 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
     if (performance.now() - started >= budgetMs) break;
   }
   if (!socket) {
-    facts.tcp = { ok: false, reason: tcpReason || 'no address to connect to' };
+    facts.tcp = { ok: false, reason: via + (tcpReason || 'no address to connect to') };
     return facts;
+  }
+  if (proxy && endpoint.tls === 'direct') {
+    const target = `${isIpAddress(endpoint.host) && endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+    const tunnel = await connectTunnel(socket, proxy, target, left());
+    if (!tunnel.ok) {
+      socket.destroy();
+      facts.tcp = { ok: false, reason: via + tunnel.reason };
+      return facts;
+    }
   }
   facts.tcp = { ok: true, ms: round(performance.now() - t1) };
 

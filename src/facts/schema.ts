@@ -477,6 +477,9 @@ export const DataSourceCheck = Type.Object(
     host: Type.String({ description: 'Host name (a hash under --redact); credentials are never recorded' }),
     port: Type.Integer({ minimum: 0 }),
     tlsExpected: Type.Boolean({ description: 'The scheme uses TLS (https, s3, gs, postgres with sslmode…)' }),
+    proxy: Type.Optional(
+      Type.String({ description: 'host:port of the HTTP proxy the check went through (HTTPS_PROXY/HTTP_PROXY outside NO_PROXY, for HTTP clients); dns and tcp are then the proxy\'s, and the endpoint is reached by CONNECT. Credentials never recorded' }),
+    ),
     dns: Type.Union([Type.Object({ ok: Type.Literal(true), addresses: Type.Array(Type.String()), ms: Type.Number() }, { additionalProperties: false }), Type.Object({ ok: Type.Literal(false), reason: Reason }, { additionalProperties: false })]),
     tcp: Type.Optional(Type.Union([Type.Object({ ok: Type.Literal(true), ms: Type.Number() }, { additionalProperties: false }), Type.Object({ ok: Type.Literal(false), reason: Reason }, { additionalProperties: false })])),
     tls: Type.Optional(

@@ -11,10 +11,12 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
 import { tempDir, writeJson, baseFacts } from '../helpers/facts.js';
-import { closedPort, makeCa, postgresBin, startPostgres, startTlsServer, type Postgres, type TestCa } from '../helpers/datasource-servers.js';
+import { closedPort, startConnectProxy, makeCa, postgresBin, startPostgres, startTlsServer, type Postgres, type TestCa } from '../helpers/datasource-servers.js';
 import { assertRestrictedPod, listFiles, loadClientModels, podSpecsOf, validateComposeSpec, validateK8sObject, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
 
 const SECRET = 'Pa55-w0rd-never-printed';
+// The loopback servers are reached directly, whatever proxy the machine running the tests has configured.
+const NO_PROXIES = Object.fromEntries(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'].map((k) => [k, undefined]));
 const requirePostgres = process.env.MLREADY_REQUIRE_POSTGRES === '1';
 const havePostgres = postgresBin() !== undefined;
 
@@ -81,7 +83,7 @@ describe('assess --spec checks the data sources from this host', () => {
   });
 
   const env = (extra: NodeJS.ProcessEnv = {}) =>
-    cliEnv({ AWS_ENDPOINT_URL: `https://localhost:${tlsServer.port}`, AWS_CA_BUNDLE: ca.caFile, AWS_REGION: undefined, AWS_ENDPOINT_URL_S3: undefined, NODE_EXTRA_CA_CERTS: undefined, ...extra });
+    cliEnv({ AWS_ENDPOINT_URL: `https://localhost:${tlsServer.port}`, AWS_CA_BUNDLE: ca.caFile, AWS_REGION: undefined, AWS_ENDPOINT_URL_S3: undefined, NODE_EXTRA_CA_CERTS: undefined, ...NO_PROXIES, ...extra });
 
   test('DNS, TCP and TLS per source, judged by DATA-001…005; no credential in any output', async () => {
     const r = await runCli(['assess', '--spec', 'mlready.yaml', '--target', 'local', '--profile', 'training-cpu', '--format', 'json', '--timeout', '4'],
@@ -103,6 +105,29 @@ describe('assess --spec checks the data sources from this host', () => {
     expect(outcome(report, 'DATA-003')?.outcome).toBe('pass');
     expect(outcome(report, 'DATA-004')).toMatchObject({ outcome: 'fail', message: expect.stringContaining('cache (redis://cache.mlready-test.invalid:6379)') });
     expect(outcome(report, 'DATA-005')?.outcome).toBe('pass');
+  }, 30_000);
+
+  test('behind an HTTP proxy (HTTPS_PROXY with credentials): https and s3 go through CONNECT, databases go direct; the credentials reach only the proxy', async () => {
+    const auth = `Basic ${Buffer.from(`ml:${SECRET}`).toString('base64')}`;
+    const proxy = await startConnectProxy({ requireAuth: auth });
+    try {
+      const r = await runCli(['assess', '--spec', 'mlready.yaml', '--target', 'local', '--profile', 'training-cpu', '--format', 'json', '--fail-on', 'never', '--timeout', '4'],
+        { cwd: dir, env: env({ NODE_EXTRA_CA_CERTS: ca.caFile, HTTPS_PROXY: `http://ml:${SECRET}@127.0.0.1:${proxy.port}`, NO_PROXY: 'example.internal' }) });
+      expect(r.code).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+      expect(r.stdout + r.stderr).not.toContain(auth.slice(6));
+      const items = Object.fromEntries((JSON.parse(r.stdout) as Report).facts.dataSources.items.map((i) => [i.name as string, i]));
+      expect(items.files).toMatchObject({ proxy: `127.0.0.1:${proxy.port}`, tcp: { ok: true }, tls: { ok: true, authorized: true } });
+      expect(items.lake).toMatchObject({ proxy: `127.0.0.1:${proxy.port}`, tls: { ok: true } });
+      // Through the proxy a closed endpoint port is the proxy's 502, not a refused connection.
+      expect(items.closed).toMatchObject({ proxy: `127.0.0.1:${proxy.port}`, tcp: { ok: false, reason: expect.stringContaining('the proxy answered 502') } });
+      if (pg) expect(items.warehouse).not.toHaveProperty('proxy');
+      expect(items.cache).not.toHaveProperty('proxy');
+      expect(proxy.connects.map((c) => c.target).sort()).toEqual([`127.0.0.1:${closed}`, `localhost:${tlsServer.port}`, `localhost:${tlsServer.port}`]);
+      expect(proxy.connects.every((c) => c.authorization === auth)).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   }, 30_000);
 
   test('without the private CA the https endpoint does not verify (DATA-005); the text report names it', async () => {

@@ -165,3 +165,49 @@ export async function startPostgres(ca: TestCa): Promise<Postgres> {
     },
   };
 }
+
+/**
+ * A loopback HTTP proxy that tunnels CONNECT to loopback ports (as squid does), for the proxy path of the
+ * data-source check. `requireAuth` answers 407 without the expected Proxy-Authorization; `deny` answers 403
+ * to every CONNECT. It records each CONNECT's target and the Proxy-Authorization it carried.
+ */
+export async function startConnectProxy(options: { requireAuth?: string; deny?: boolean } = {}): Promise<{
+  port: number;
+  connects: { target: string; authorization?: string }[];
+  close(): Promise<void>;
+}> {
+  const http = await import('node:http');
+  const net = await import('node:net');
+  const connects: { target: string; authorization?: string }[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((_req, res) => res.writeHead(400).end());
+  server.on('connect', (req, client: import('node:net').Socket, head: Buffer) => {
+    sockets.add(client);
+    const authorization = req.headers['proxy-authorization'];
+    connects.push({ target: req.url ?? '', ...(authorization ? { authorization } : {}) });
+    if (options.deny) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    if (options.requireAuth && authorization !== options.requireAuth) {
+      return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
+    }
+    const [host, port] = [req.url!.slice(0, req.url!.lastIndexOf(':')), Number(req.url!.slice(req.url!.lastIndexOf(':') + 1))];
+    const upstream = net.connect({ host: host === 'localhost' ? '127.0.0.1' : host, port }, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    connects,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
