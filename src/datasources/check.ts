@@ -114,11 +114,20 @@ function connect(address: string, port: number, ms: number): Promise<Step<net.So
   });
 }
 
-/** An HTTP CONNECT tunnel through a proxy to host:port; the answer's status decides. */
-function connectTunnel(socket: net.Socket, proxy: Proxy, target: string, ms: number): Promise<Step<true>> {
+/**
+ * Writes `request` and reads the answer until `onAnswer` decides (a Step) or returns undefined to read on.
+ * On success the socket is paused with nothing consumed beyond the answer, ready for TLS.
+ */
+function exchange(
+  socket: net.Socket,
+  request: string | Buffer,
+  ms: number,
+  texts: { timeout: string; closed: string },
+  onAnswer: (received: Buffer) => Step<true> | undefined,
+): Promise<Step<true>> {
   return new Promise((resolve) => {
     let done = false;
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     const finish = (r: Step<true>) => {
       if (done) return;
       done = true;
@@ -130,69 +139,54 @@ function connectTunnel(socket: net.Socket, proxy: Proxy, target: string, ms: num
       resolve(r);
     };
     const onData = (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (received.length > 16384) finish({ ok: false, reason: 'the proxy answered CONNECT with more than 16 KiB of headers' });
-        return;
-      }
-      const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1');
-      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine);
-      if (!m) return finish({ ok: false, reason: 'the proxy did not answer CONNECT with HTTP' });
-      const status = Number(m[1]);
-      const text = m[2]!.trim().slice(0, 80);
-      if (status >= 200 && status < 300) {
-        const rest = received.subarray(end + 4);
-        if (rest.length) socket.unshift(rest);
-        return finish({ ok: true, value: true });
-      }
-      if (status === 407) {
-        return finish({ ok: false, reason: `the proxy asks for credentials (407${text ? ` ${text}` : ''})${proxy.authorization ? ' and refused the ones in the proxy URL' : ': the proxy URL carries none'}` });
-      }
-      finish({ ok: false, reason: `the proxy answered ${status}${text ? ` ${text}` : ''} to CONNECT ${target}` });
+      received = received.length ? Buffer.concat([received, chunk]) : chunk;
+      const r = onAnswer(received);
+      if (r) finish(r);
     };
     const onError = (e: Error) => finish({ ok: false, reason: reasonOf(e) });
-    const onClose = () => finish({ ok: false, reason: `the proxy closed the connection after CONNECT ${target}` });
-    const timer = setTimeout(() => finish({ ok: false, reason: `no answer to CONNECT ${target} within ${describeMs(ms)}` }), Math.max(1, ms));
+    const onClose = () => finish({ ok: false, reason: texts.closed });
+    const timer = setTimeout(() => finish({ ok: false, reason: `${texts.timeout} within ${describeMs(ms)}` }), Math.max(1, ms));
     timer.unref?.();
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
-    socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${proxy.authorization ? `Proxy-Authorization: ${proxy.authorization}\r\n` : ''}\r\n`);
+    socket.write(request);
+  });
+}
+
+/** An HTTP CONNECT tunnel through a proxy to host:port; the answer's status decides. */
+function connectTunnel(socket: net.Socket, proxy: Proxy, target: string, ms: number): Promise<Step<true>> {
+  const request = `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${proxy.authorization ? `Proxy-Authorization: ${proxy.authorization}\r\n` : ''}\r\n`;
+  return exchange(socket, request, ms, { timeout: `no answer to CONNECT ${target}`, closed: `the proxy closed the connection after CONNECT ${target}` }, (received) => {
+    const end = received.indexOf('\r\n\r\n');
+    if (end < 0) return received.length > 16384 ? { ok: false, reason: 'the proxy answered CONNECT with more than 16 KiB of headers' } : undefined;
+    const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1');
+    const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine);
+    if (!m) return { ok: false, reason: 'the proxy did not answer CONNECT with HTTP' };
+    const status = Number(m[1]);
+    const text = m[2]!.trim().slice(0, 80);
+    if (status >= 200 && status < 300) {
+      const rest = received.subarray(end + 4);
+      if (rest.length) socket.unshift(rest);
+      return { ok: true, value: true };
+    }
+    if (status === 407) {
+      return { ok: false, reason: `the proxy asks for credentials (407${text ? ` ${text}` : ''})${proxy.authorization ? ' and refused the ones in the proxy URL' : ': the proxy URL carries none'}` };
+    }
+    return { ok: false, reason: `the proxy answered ${status}${text ? ` ${text}` : ''} to CONNECT ${target}` };
   });
 }
 
 /** PostgreSQL's SSLRequest: the server answers one byte, S (TLS follows) or N (no TLS on this server). */
 function postgresSslRequest(socket: net.Socket, ms: number): Promise<Step<true>> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (r: Step<true>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      if (r.ok) socket.pause();
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
-      const answer = String.fromCharCode(chunk[0]!);
-      if (answer === 'S') finish({ ok: true, value: true });
-      else if (answer === 'N') finish({ ok: false, reason: 'the server does not offer TLS (answered N to SSLRequest)' });
-      else finish({ ok: false, reason: `not a PostgreSQL server (answered 0x${chunk[0]!.toString(16)} to SSLRequest)` });
-    };
-    const onError = (e: Error) => finish({ ok: false, reason: reasonOf(e) });
-    const onClose = () => finish({ ok: false, reason: 'the server closed the connection after SSLRequest' });
-    const timer = setTimeout(() => finish({ ok: false, reason: `no answer to SSLRequest within ${describeMs(ms)}` }), Math.max(1, ms));
-    timer.unref?.();
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    const request = Buffer.alloc(8);
-    request.writeInt32BE(8, 0);
-    request.writeInt32BE(80877103, 4);
-    socket.write(request);
+  const request = Buffer.alloc(8);
+  request.writeInt32BE(8, 0);
+  request.writeInt32BE(80877103, 4);
+  return exchange(socket, request, ms, { timeout: 'no answer to SSLRequest', closed: 'the server closed the connection after SSLRequest' }, (received) => {
+    const answer = String.fromCharCode(received[0]!);
+    if (answer === 'S') return { ok: true, value: true };
+    if (answer === 'N') return { ok: false, reason: 'the server does not offer TLS (answered N to SSLRequest)' };
+    return { ok: false, reason: `not a PostgreSQL server (answered 0x${received[0]!.toString(16)} to SSLRequest)` };
   });
 }
 
