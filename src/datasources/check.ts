@@ -18,7 +18,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { DataSourceCheckFacts, DataSourcesFacts } from '../facts/schema.js';
 import { describeMs } from '../util/exec.js';
-import { proxyAddress, proxyFor, ProxyConfigError, type Proxy } from './proxy.js';
+import { connectTunnel, exchange, hostPort, networkReason, proxyAddress, proxyFor, ProxyConfigError, type Proxy, type Step } from '../util/proxy.js';
 import { DataSourceUrlError, isIpAddress, parseDataSource, type Endpoint } from './url.js';
 
 export interface DataSourceInput {
@@ -31,8 +31,6 @@ export interface CheckOptions {
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
 }
-
-type Step<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -54,31 +52,7 @@ function deadline<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T
   });
 }
 
-/** A Node error in one line, without anything the caller did not already show (no URL is ever in scope here). */
-function reasonOf(e: unknown): string {
-  const err = e as NodeJS.ErrnoException & { reason?: string };
-  const code = err?.code;
-  switch (code) {
-    case 'ENOTFOUND':
-      return 'the name does not resolve (NXDOMAIN)';
-    case 'EAI_AGAIN':
-      return 'the DNS server did not answer (temporary failure)';
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'EHOSTUNREACH':
-      return 'no route to host';
-    case 'ENETUNREACH':
-      return 'network unreachable';
-    case 'ECONNRESET':
-      return 'connection reset by the server';
-    case 'EPIPE':
-      return 'the server closed the connection';
-    default: {
-      const message = (err?.message ?? String(e)).split(/\r?\n/)[0]!.trim();
-      return code && !message.includes(code) ? `${code}: ${message}` : message || 'unknown error';
-    }
-  }
-}
+const reasonOf = networkReason;
 
 /** Resolves, returning the rejection's reason rather than the fallback when the lookup fails fast. */
 async function resolveStep(host: string, ms: number): Promise<Step<string[]>> {
@@ -111,69 +85,6 @@ function connect(address: string, port: number, ms: number): Promise<Step<net.So
     timer.unref?.();
     socket.once('connect', () => finish({ ok: true, value: socket }));
     socket.once('error', (e) => finish({ ok: false, reason: reasonOf(e) }));
-  });
-}
-
-/**
- * Writes `request` and reads the answer until `onAnswer` decides (a Step) or returns undefined to read on.
- * On success the socket is paused with nothing consumed beyond the answer, ready for TLS.
- */
-function exchange(
-  socket: net.Socket,
-  request: string | Buffer,
-  ms: number,
-  texts: { timeout: string; closed: string },
-  onAnswer: (received: Buffer) => Step<true> | undefined,
-): Promise<Step<true>> {
-  return new Promise((resolve) => {
-    let done = false;
-    let received: Buffer = Buffer.alloc(0);
-    const finish = (r: Step<true>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      if (r.ok) socket.pause();
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
-      received = received.length ? Buffer.concat([received, chunk]) : chunk;
-      const r = onAnswer(received);
-      if (r) finish(r);
-    };
-    const onError = (e: Error) => finish({ ok: false, reason: reasonOf(e) });
-    const onClose = () => finish({ ok: false, reason: texts.closed });
-    const timer = setTimeout(() => finish({ ok: false, reason: `${texts.timeout} within ${describeMs(ms)}` }), Math.max(1, ms));
-    timer.unref?.();
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    socket.write(request);
-  });
-}
-
-/** An HTTP CONNECT tunnel through a proxy to host:port; the answer's status decides. */
-function connectTunnel(socket: net.Socket, proxy: Proxy, target: string, ms: number): Promise<Step<true>> {
-  const request = `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${proxy.authorization ? `Proxy-Authorization: ${proxy.authorization}\r\n` : ''}\r\n`;
-  return exchange(socket, request, ms, { timeout: `no answer to CONNECT ${target}`, closed: `the proxy closed the connection after CONNECT ${target}` }, (received) => {
-    const end = received.indexOf('\r\n\r\n');
-    if (end < 0) return received.length > 16384 ? { ok: false, reason: 'the proxy answered CONNECT with more than 16 KiB of headers' } : undefined;
-    const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1');
-    const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine);
-    if (!m) return { ok: false, reason: 'the proxy did not answer CONNECT with HTTP' };
-    const status = Number(m[1]);
-    const text = m[2]!.trim().slice(0, 80);
-    if (status >= 200 && status < 300) {
-      const rest = received.subarray(end + 4);
-      if (rest.length) socket.unshift(rest);
-      return { ok: true, value: true };
-    }
-    if (status === 407) {
-      return { ok: false, reason: `the proxy asks for credentials (407${text ? ` ${text}` : ''})${proxy.authorization ? ' and refused the ones in the proxy URL' : ': the proxy URL carries none'}` };
-    }
-    return { ok: false, reason: `the proxy answered ${status}${text ? ` ${text}` : ''} to CONNECT ${target}` };
   });
 }
 
@@ -319,7 +230,7 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
     return facts;
   }
   if (proxy && endpoint.tls === 'direct') {
-    const target = `${isIpAddress(endpoint.host) && endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+    const target = hostPort(endpoint.host, endpoint.port);
     const tunnel = await connectTunnel(socket, proxy, target, left());
     if (!tunnel.ok) {
       socket.destroy();

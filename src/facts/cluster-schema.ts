@@ -91,6 +91,7 @@ export const Kubernetes = Type.Object(
     namespaceSource: Type.Optional(StringEnum(['flag', 'spec', 'context', 'default'])),
     server: Type.Optional(Type.String({ description: 'API server URL (a hash under --redact)' })),
     authMethod: Type.Optional(StringEnum(['token', 'client-certificate', 'exec', 'auth-provider', 'basic', 'in-cluster', 'none'])),
+    proxy: Type.Optional(Type.String({ description: 'host:port of the HTTPS_PROXY the API requests went through (CONNECT), as kubectl would; absent when none applies (NO_PROXY, loopback, a kubeconfig proxy-url)' })),
     insecureSkipTlsVerify: Type.Optional(Type.Boolean({ description: 'The kubeconfig context turns TLS verification off' })),
     serverVersion: Type.Optional(Type.String({ description: 'gitVersion, e.g. v1.29.3+k3s1' })),
     distribution: Type.Optional(StringEnum(['eks', 'gke', 'aks', 'openshift', 'k3s', 'rke2', 'kind', 'minikube', 'other'])),

@@ -178,6 +178,7 @@ export function redactFacts(input: Facts, key: Buffer = loadRedactionKey()): Fac
   const k8s = facts.cluster?.kubernetes;
   if (k8s) {
     if (k8s.server) k8s.server = r.url(k8s.server);
+    if (k8s.proxy) k8s.proxy = r.url(`http://${k8s.proxy}`).slice('http://'.length);
     if (k8s.nodes?.status === 'ok') k8s.nodes.notReady = k8s.nodes.notReady.map((n) => r.hash('host', n));
     if (k8s.gpuNodes?.status === 'ok') for (const n of k8s.gpuNodes.items) n.name = r.hash('host', n.name);
     if (k8s.gpuSoftware?.status === 'ok') {

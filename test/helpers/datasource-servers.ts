@@ -169,9 +169,9 @@ export async function startPostgres(ca: TestCa): Promise<Postgres> {
 /**
  * A loopback HTTP proxy that tunnels CONNECT to loopback ports (as squid does), for the proxy path of the
  * data-source check. `requireAuth` answers 407 without the expected Proxy-Authorization; `deny` answers 403
- * to every CONNECT. It records each CONNECT's target and the Proxy-Authorization it carried.
+ * to every CONNECT; `resolve` maps names only the proxy knows to addresses. It records each CONNECT's target and the Proxy-Authorization it carried.
  */
-export async function startConnectProxy(options: { requireAuth?: string; deny?: boolean } = {}): Promise<{
+export async function startConnectProxy(options: { requireAuth?: string; deny?: boolean; resolve?: Record<string, string> } = {}): Promise<{
   port: number;
   connects: { target: string; authorization?: string }[];
   close(): Promise<void>;
@@ -190,7 +190,7 @@ export async function startConnectProxy(options: { requireAuth?: string; deny?: 
       return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
     }
     const [host, port] = [req.url!.slice(0, req.url!.lastIndexOf(':')), Number(req.url!.slice(req.url!.lastIndexOf(':') + 1))];
-    const upstream = net.connect({ host: host === 'localhost' ? '127.0.0.1' : host, port }, () => {
+    const upstream = net.connect({ host: options.resolve?.[host] ?? (host === 'localhost' ? '127.0.0.1' : host), port }, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstream.write(head);
       upstream.pipe(client);

@@ -103,7 +103,7 @@ export interface TlsMaterial {
 
 let material: TlsMaterial | undefined;
 
-/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made once per process. */
+/** A CA, a server certificate for 127.0.0.1/localhost/k8s.mlready-test.invalid (a name only the test proxy resolves) and a client certificate, made once per process. */
 export function tlsMaterial(): TlsMaterial {
   if (material) return material;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlready-k8s-ca-'));
@@ -112,7 +112,7 @@ export function tlsMaterial(): TlsMaterial {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=mlready-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
   openssl('req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=kube-apiserver');
-  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:k8s.mlready-test.invalid\nextendedKeyUsage=serverAuth\n');
   openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '2', '-extfile', f('server.ext'));
   openssl('req', ...ec, '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=mlready-test-user/O=system:masters');
   writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');

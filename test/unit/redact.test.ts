@@ -70,4 +70,11 @@ describe('--redact on cluster facts', () => {
       assertValid('facts', redactFacts(facts, key));
     }
   });
+
+  test('the HTTPS_PROXY the API requests went through is hashed, its port kept', () => {
+    const facts = patchedFacts({ cluster: { kubernetes: { proxy: 'egress-proxy.corp.example:3128' } } }, 'k8s-gpu-cluster');
+    const redacted = redactFacts(facts, key).cluster.kubernetes.proxy!;
+    expect(redacted).toMatch(/^host-[0-9a-f]+:3128$/);
+    expect(redactFacts(facts, key).cluster.kubernetes.proxy).toBe(redacted); // stable
+  });
 });

@@ -74,6 +74,8 @@ export function describeNetworkError(e: unknown, server: string): ApiError {
   const err = e as NodeJS.ErrnoException & { reason?: string };
   const code = err?.code ?? '';
   if (code === 'ECONNREFUSED') return new ApiError('refused', `connection refused by ${server}`);
+  // A CONNECT tunnel through HTTPS_PROXY that did not open: the message names the proxy and its answer.
+  if (code === 'EPROXY') return new ApiError('unreachable', `${server} through ${err.message}`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
     return new ApiError('dns', `DNS lookup failed for ${hostOf(server)} (${code})`);
   }

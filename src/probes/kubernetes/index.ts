@@ -173,6 +173,7 @@ async function probeCluster(client: ApiClient, conn: Connection, scrub: Scrubber
     namespaceSource: conn.namespaceSource,
     server: conn.server,
     authMethod: conn.authMethod,
+    ...(conn.proxy ? { proxy: conn.proxy } : {}),
     insecureSkipTlsVerify: conn.insecureSkipTlsVerify,
   };
   const read = <T>(what: string, run: () => Promise<T>) => new Read<T>(run, client, what, scrub);

@@ -11,12 +11,16 @@ import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import type { KubernetesFacts } from '../../facts/cluster-schema.js';
 import type { ProbeContext } from '../context.js';
 import type { KubernetesOptions } from './options.js';
 import { CONCURRENCY } from './http.js';
 import { displayServer, type Scrubber } from './sanitize.js';
+import { envProxy, hostPort, openTunnel, proxyAddress, ProxyConfigError, type Proxy } from '../../util/proxy.js';
 
 export type AuthMethod = NonNullable<KubernetesFacts['authMethod']>;
 export type NamespaceSource = NonNullable<KubernetesFacts['namespaceSource']>;
@@ -33,6 +37,8 @@ export interface Connection {
   authMethod: AuthMethod;
   insecureSkipTlsVerify: boolean;
   agent: http.Agent;
+  /** host:port of the HTTPS_PROXY the requests go through (CONNECT), when one applies. */
+  proxy?: string;
   headers: Record<string, string>;
   /** Where the configuration came from, for --debug. */
   source: string;
@@ -321,10 +327,24 @@ export async function connect(
     servername: opts.servername,
     ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
   };
+  // As kubectl: the kubeconfig's proxy-url (client-node's agent) first, else HTTPS_PROXY/NO_PROXY for an
+  // https server that is not on loopback.
+  let proxy: Proxy | undefined;
+  if (!cluster.proxyUrl && url.protocol === 'https:') {
+    try {
+      proxy = envProxy({ tls: true, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443), loopbackDirect: true }, ctx.env);
+    } catch (e) {
+      if (!(e instanceof ProxyConfigError)) throw e;
+      exec.killAll();
+      return { ok: false, status: 'unknown', reason: e.message, partial: base };
+    }
+  }
   let agent: http.Agent;
   if (cluster.proxyUrl && opts.agent) agent = opts.agent as http.Agent;
   else if (url.protocol === 'http:') agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  else if (proxy) agent = new TunnelAgent({ keepAlive: true, maxSockets: CONCURRENCY, ...tls }, proxy, ctx.timeoutMs);
   else agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, ...tls });
+  if (proxy) debug(`through ${proxy.variable} ${proxyAddress(proxy)}`);
 
   debug(`context ${contextName}, server ${server}, auth ${authMethod}, namespace ${ns.namespace} (${ns.source})`);
   return {
@@ -338,6 +358,7 @@ export async function connect(
       authMethod,
       insecureSkipTlsVerify: cluster.skipTLSVerify === true && url.protocol === 'https:',
       agent,
+      ...(proxy ? { proxy: proxyAddress(proxy) } : {}),
       headers,
       source: source.label,
       close: () => {
@@ -346,4 +367,29 @@ export async function connect(
       },
     },
   };
+}
+
+/**
+ * An https.Agent whose sockets are TLS over a CONNECT tunnel through an HTTP proxy (HTTPS_PROXY). Node's
+ * Agent takes a connection from a callback; the TLS options (CA, client certificate, servername) are the
+ * agent's own, applied to the tunnelled socket.
+ */
+class TunnelAgent extends https.Agent {
+  constructor(
+    options: https.AgentOptions,
+    private readonly proxy: Proxy,
+    private readonly timeoutMs: number,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
+    const opts = options as tls.ConnectionOptions & { host?: string; port?: number };
+    const host = (opts.host ?? 'localhost').replace(/^\[|\]$/g, '');
+    openTunnel(this.proxy, hostPort(host, Number(opts.port ?? 443)), this.timeoutMs).then(
+      (socket) => callback?.(null, tls.connect({ ...opts, socket, ...(opts.servername || net.isIP(host) ? {} : { servername: host }) })),
+      (e: Error) => callback?.(e, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
 }
