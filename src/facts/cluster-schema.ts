@@ -181,12 +181,20 @@ export const Kubernetes = Type.Object(
       Section(
         {
           name: Type.String(),
-          exists: Type.Boolean(),
-          podSecurity: Type.Object(
-            { enforce: Type.Optional(Type.String()), audit: Type.Optional(Type.String()), warn: Type.Optional(Type.String()) },
-            { additionalProperties: false },
+          exists: Type.Optional(Type.Boolean({ description: 'Absent (see unknownFields) when the Namespace could not be read' })),
+          podSecurity: Type.Optional(
+            Type.Object(
+              { enforce: Type.Optional(Type.String()), audit: Type.Optional(Type.String()), warn: Type.Optional(Type.String()) },
+              { additionalProperties: false },
+            ),
           ),
-          resourceQuotas: Type.Array(
+          unknownFields: Type.Optional(
+            Type.Record(Type.String(), Reason, {
+              description:
+                'Parts that could not be read, with the reason: exists and podSecurity (GET the Namespace, often forbidden to namespace-scoped users), resourceQuotas, limitRanges; the parts that were read stay usable',
+            }),
+          ),
+          resourceQuotas: Type.Optional(Type.Array(
             Type.Object(
               {
                 name: Type.String(),
@@ -195,8 +203,8 @@ export const Kubernetes = Type.Object(
               },
               { additionalProperties: false },
             ),
-          ),
-          limitRanges: Type.Array(
+          )),
+          limitRanges: Type.Optional(Type.Array(
             Type.Object(
               {
                 name: Type.String(),
@@ -215,7 +223,7 @@ export const Kubernetes = Type.Object(
               },
               { additionalProperties: false },
             ),
-          ),
+          )),
         },
         'The namespace workloads will run in: Pod Security labels, quotas (quantities as numbers), limit ranges.',
       ),

@@ -69,7 +69,11 @@ function targetsOf(path: readonly string[]): string[] {
 
 type Json = Record<string, unknown>;
 
-/** The first `status: unknown` section along a path, if any: where it is and its reason. */
+/**
+ * The first `status: unknown` section along a path, if any: where it is and its reason. A section read
+ * in part lists the fields it could not read in `unknownFields` (field → reason); a path through one of
+ * them is unknown with that reason.
+ */
 function unknownAlong(facts: Json, path: readonly string[]): { at: string; reason: string } | undefined {
   let node: unknown = facts;
   for (let i = 0; i <= path.length; i++) {
@@ -78,7 +82,14 @@ function unknownAlong(facts: Json, path: readonly string[]): { at: string; reaso
     if (obj.status === 'unknown') {
       return { at: displayPath(path.slice(0, i)), reason: typeof obj.reason === 'string' ? obj.reason : 'could not be read' };
     }
-    if (i < path.length) node = obj[path[i]!];
+    if (i < path.length) {
+      const key = path[i]!;
+      const partial = obj.unknownFields as Record<string, unknown> | undefined;
+      if (!(key in obj) && partial && typeof partial === 'object' && typeof partial[key] === 'string') {
+        return { at: displayPath(path.slice(0, i + 1)), reason: partial[key] };
+      }
+      node = obj[key];
+    }
   }
   return undefined;
 }

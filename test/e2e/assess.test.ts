@@ -2,7 +2,7 @@
  * `mlready assess` as a process: formats, gate, exit codes, config, waivers, baselines, rule packs and
  * bad input — each checked on what the CLI wrote, not on internals.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -279,6 +279,16 @@ describe('user rule packs', () => {
     expect(check.stdout).toMatch(/1 rules, 2 cases: 2 passed, 0 failed/);
     const list = await runCli(['rules', 'list', '--json', '--rules', pack], { env });
     expect((JSON.parse(list.stdout) as { rules: { id: string }[] }).rules.map((r) => r.id)).toContain('ACME-001');
+  });
+
+  test('rules check on the built-in pack or one of its folders checks those rules from source, once', async () => {
+    const folder = await runCli(['rules', 'check', path.join(ROOT, 'rules', 'cluster')], { env });
+    expect(folder.code).toBe(0);
+    const n = readdirSync(path.join(ROOT, 'rules', 'cluster')).filter((f) => f.endsWith('.yaml')).length;
+    expect(folder.stdout).toMatch(new RegExp(`^${n} rules, \\d+ cases: \\d+ passed, 0 failed, 0 rules untested`, 'm'));
+    const missing = await runCli(['rules', 'check', path.join(ROOT, 'rules', 'no-such-folder')], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no-such-folder: rule pack directory not found/);
   });
 
   test('rules check exits 1 on a fixture that gives another outcome', async () => {

@@ -66,7 +66,14 @@ describe('Kubernetes probe faults', () => {
       expect(k.gpuSoftware).toMatchObject({ status: 'ok', devicePlugin: { present: true, ready: 1 } });
       if (k.gpuSoftware?.status === 'ok') expect(k.gpuSoftware.devicePlugin.gpuNodesMissing).toBeUndefined();
       expect(k.addons).toEqual({ status: 'unknown', reason: 'forbidden: list customresourcedefinitions' });
-      expect(k.targetNamespace).toEqual({ status: 'unknown', reason: 'forbidden: get namespaces/ml' });
+      // The Namespace itself is forbidden, its quotas and limit ranges are not: those stay usable.
+      expect(k.targetNamespace).toEqual({
+        status: 'ok',
+        name: 'ml',
+        unknownFields: { exists: 'forbidden: get namespaces/ml', podSecurity: 'forbidden: get namespaces/ml' },
+        resourceQuotas: expect.any(Array),
+        limitRanges: expect.any(Array),
+      });
       expect(k.storage).toEqual({ status: 'unknown', reason: 'forbidden: list storageclasses' });
       expect(k.networking).toMatchObject({ status: 'ok', cni: 'aws-vpc-cni' });
       expect(k.access).toMatchObject({ status: 'ok' });

@@ -416,23 +416,32 @@ async function probeCluster(client: ApiClient, conn: Connection, scrub: Scrubber
   }
 
   {
+    // Each part on its own: a namespace-scoped identity often may not GET its Namespace (cluster-scoped)
+    // but may list its quotas and limit ranges, and those verdicts should not be lost.
     const failed = firstFailure(o.namespace, o.quotas, o.limitRanges);
-    if (failed || !o.namespace.ok || !o.quotas.ok || !o.limitRanges.ok) facts.targetNamespace = failed ?? unknown('the namespace could not be read');
+    if (!o.namespace.ok && !o.quotas.ok && !o.limitRanges.ok) facts.targetNamespace = failed!;
     else {
-      const labels = o.namespace.value?.metadata?.labels ?? {};
-      const podSecurity: { enforce?: string; audit?: string; warn?: string } = {};
-      for (const mode of ['enforce', 'audit', 'warn'] as const) {
-        const level = labels[`pod-security.kubernetes.io/${mode}`];
-        if (level) podSecurity[mode] = level;
+      const section: NonNullable<KubernetesFacts['targetNamespace']> & { status: 'ok' } = { status: 'ok', name: ns };
+      const unknownFields: Record<string, string> = {};
+      if (o.namespace.ok) {
+        const labels = o.namespace.value?.metadata?.labels ?? {};
+        const podSecurity: { enforce?: string; audit?: string; warn?: string } = {};
+        for (const mode of ['enforce', 'audit', 'warn'] as const) {
+          const level = labels[`pod-security.kubernetes.io/${mode}`];
+          if (level) podSecurity[mode] = level;
+        }
+        section.exists = o.namespace.value !== undefined;
+        section.podSecurity = podSecurity;
+      } else {
+        unknownFields.exists = o.namespace.reason;
+        unknownFields.podSecurity = o.namespace.reason;
       }
-      facts.targetNamespace = {
-        status: 'ok',
-        name: ns,
-        exists: o.namespace.value !== undefined,
-        podSecurity,
-        resourceQuotas: o.quotas.value,
-        limitRanges: o.limitRanges.value,
-      };
+      if (o.quotas.ok) section.resourceQuotas = o.quotas.value;
+      else unknownFields.resourceQuotas = o.quotas.reason;
+      if (o.limitRanges.ok) section.limitRanges = o.limitRanges.value;
+      else unknownFields.limitRanges = o.limitRanges.reason;
+      if (Object.keys(unknownFields).length) section.unknownFields = unknownFields;
+      facts.targetNamespace = section;
     }
   }
 
