@@ -177,6 +177,12 @@ describeRun('examples/iris, scaffolded and run', () => {
       if (!c) return undefined;
       return (await docker(['inspect', '--format', '{{.State.Health.Status}}', c])).trim() === 'healthy' ? c : undefined;
     });
+    // Swarm moves the task from Starting to Running when it sees the container healthy: a moment after Docker does.
+    await until('the serve task to be Running', 60_000, async () => {
+      const s = await state('serve');
+      if (/^(Failed|Rejected|Shutdown)/.test(s)) throw new Error(`the serve task stopped: ${s}`);
+      return s.startsWith('Running') ? true : undefined;
+    });
     expect(await state('serve')).toMatch(/^Running/);
     const answer = JSON.parse(await docker(['exec', container, ...PREDICT, 'http://127.0.0.1:8080/predict'])) as { classes: string[] };
     expect(answer.classes).toEqual(['setosa', 'virginica']);
