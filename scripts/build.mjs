@@ -77,7 +77,11 @@ const GENERATED = () => [
   path.join(root, 'dist', 'builtin-rules.json'),
   path.join(root, 'dist', 'builtin-rules-artifact.json'),
   path.join(root, 'dist', 'templates-html.cjs'),
-  ...['facts', 'rules', 'profile', 'config', 'report', 'workflow'].map((n) => path.join(root, 'dist', 'validators', `${n}.cjs`)),
+  path.join(root, 'dist', 'templates-html.cjs.cache'),
+  ...['facts', 'rules', 'profile', 'config', 'report', 'workflow'].flatMap((n) => [
+    path.join(root, 'dist', 'validators', `${n}.cjs`),
+    path.join(root, 'dist', 'validators', `${n}.cjs.cache`),
+  ]),
 ];
 
 /**
@@ -132,7 +136,7 @@ export async function buildAll({ quiet = false } = {}) {
  */
 function writeCodeCache() {
   const cacheFile = path.join(root, 'dist', 'cli.cjs.cache');
-  rmSync(cacheFile, { force: true });
+  for (const file of GENERATED().filter((f) => f.endsWith('.cache'))) rmSync(file, { force: true });
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'mlready'), '--cache-run', path.join(root, 'rules', 'fixtures', 'gpu-server.json')], {
     cwd: root,
     encoding: 'utf8',

@@ -111,11 +111,22 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   const ruleSet = loadRuleSet({ builtin: true, packs, only: 'environment' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
   trace('assess: rules loaded');
-  // While the probes wait on the engine and the GPU tools, parse what the evaluation will need.
+  // While the probes wait on the engine and the GPU tools, parse what the evaluation will need — only
+  // that: the probes are mostly CPU-bound too, so parsing rules that will be skipped would delay them.
   if (!opts.facts) {
     const probed = new Set<string>(opts.target);
+    const profileName = opts.profile ?? (typeof config.doc.profile === 'string' ? config.doc.profile : undefined);
+    const known = profileName !== undefined && ruleSet.profiles.has(profileName) ? profileName : undefined;
     const needed = ruleSet.rules.filter(
-      (r) => r.appliesTo === 'environment' && !r.refs.some((ref) => ref.root === 'facts' && ref.path[0] === 'cluster' && !probed.has(ref.path[1] === 'kubernetes' ? 'k8s' : 'swarm')),
+      (r) =>
+        r.appliesTo === 'environment' &&
+        (known === undefined || r.profiles.includes('*') || r.profiles.includes(known)) &&
+        !r.refs.some(
+          (ref) =>
+            (ref.root === 'workload' && !workload) ||
+            (ref.root === 'facts' && ref.path[0] === 'dataSources' && !sources.length) ||
+            (ref.root === 'facts' && ref.path[0] === 'cluster' && !probed.has(ref.path[1] === 'kubernetes' ? 'k8s' : 'swarm')),
+        ),
     );
     void warmRules(needed, factsPromise);
   }

@@ -4,6 +4,9 @@
  */
 import { trace } from '../util/trace.js';
 
+// Build time (`bin/mlready --cache-run`): code caches of the generated files a run loaded.
+export { saveCodeCaches } from '../util/compiled.js';
+
 // A reader that goes away (`mlready assess --help | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

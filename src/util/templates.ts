@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { requireCompiled } from './compiled.js';
 import path from 'node:path';
 import RuntimeModule from 'handlebars/runtime.js';
 import { packageRoot } from './package-root.js';
@@ -38,7 +39,7 @@ let precompiled: Record<string, Spec> | undefined;
 function precompiledSpecs(): Record<string, Spec> {
   if (!precompiled) {
     const file = path.join(packageRoot(), 'dist', 'templates-html.cjs');
-    precompiled = existsSync(file) ? (require(file) as Record<string, Spec>) : {};
+    precompiled = existsSync(file) ? (requireCompiled(file) as Record<string, Spec>) : {};
   }
   return precompiled;
 }

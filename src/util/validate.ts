@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { requireCompiled } from './compiled.js';
 import { packageRoot, readPackageJson } from './package-root.js';
 import { InputError } from '../cli/errors.js';
 import { formatPath, pointerToPath, type YamlSource } from './yaml-source.js';
@@ -45,7 +46,7 @@ export function validatorFor(name: SchemaName): ValidateFn {
   if (fn) return fn;
   const prebuilt = path.join(packageRoot(), 'dist', 'validators', `${name}.cjs`);
   if (existsSync(prebuilt)) {
-    fn = require(prebuilt) as ValidateFn;
+    fn = requireCompiled(prebuilt) as ValidateFn;
   } else {
     ajv ??= createAjv();
     fn = ajv.compile(readPackageJson<object>('schemas', `${name}.schema.json`));

@@ -281,6 +281,12 @@ describe('user rule packs', () => {
     expect((JSON.parse(list.stdout) as { rules: { id: string }[] }).rules.map((r) => r.id)).toContain('ACME-001');
   });
 
+  test('the prebuilt facts validator loads with the code cache the build made', async () => {
+    const r = await runCli(['assess', '--facts', healthy, '--format', 'json', '--fail-on', 'never'], { env: { ...env, MLREADY_TRACE: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\] [\d.]+ ms loaded facts\.cjs \(code cache used\)/);
+  });
+
   test('rules check on the built-in pack or one of its folders checks those rules from source, once', async () => {
     const folder = await runCli(['rules', 'check', path.join(ROOT, 'rules', 'cluster')], { env });
     expect(folder.code).toBe(0);
