@@ -13,7 +13,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { importSrc } from './lib/import-src.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -188,36 +189,20 @@ function writeValidators() {
  * file fails the build with the same one-line error the CLI would print.
  */
 async function writeBuiltinRules() {
-  const tmp = path.join(root, 'dist', `.gen-${process.pid}.mjs`);
-  await build({
-    absWorkingDir: root,
-    entryPoints: ['src/rules/load.ts'],
-    outfile: tmp,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    packages: 'external',
-    define: { __MLREADY_VERSION__: JSON.stringify(pkg.version) },
-    logLevel: 'error',
-  });
+  const { builtinBundles, BUNDLE_FILES } = await importSrc('src/rules/load.ts');
+  let bundles;
   try {
-    const { builtinBundles, BUNDLE_FILES } = await import(pathToFileURL(tmp).href);
-    let bundles;
-    try {
-      bundles = builtinBundles();
-    } catch (e) {
-      throw new Error(`built-in rules: ${e.message}`);
-    }
-    // Each built-in message travels precompiled with its rule; options as in src/util/templates.ts.
-    const Handlebars = createRequire(import.meta.url)('handlebars');
-    for (const [kind, bundle] of Object.entries(bundles)) {
-      for (const rule of bundle.rules) rule.messageSpec = Handlebars.precompile(rule.message, { noEscape: true, strict: false });
-      writeFileSync(path.join(root, 'dist', BUNDLE_FILES[kind]), JSON.stringify(bundle));
-    }
-    writeTemplates();
-  } finally {
-    rmSync(tmp, { force: true });
+    bundles = builtinBundles();
+  } catch (e) {
+    throw new Error(`built-in rules: ${e.message}`);
   }
+  // Each built-in message travels precompiled with its rule; options as in src/util/templates.ts.
+  const Handlebars = createRequire(import.meta.url)('handlebars');
+  for (const [kind, bundle] of Object.entries(bundles)) {
+    for (const rule of bundle.rules) rule.messageSpec = Handlebars.precompile(rule.message, { noEscape: true, strict: false });
+    writeFileSync(path.join(root, 'dist', BUNDLE_FILES[kind]), JSON.stringify(bundle));
+  }
+  writeTemplates();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,7 +4,7 @@
  * server do not share an event loop). Prints {url, kubeconfig, expected} as one JSON line on stdout
  * and serves until stdin closes. Usage: node bench/cluster/server.mjs NODES PODS DIR
  */
-import { importSrc } from '../lib/load-src.mjs';
+import { importSrc } from '../../scripts/lib/import-src.mjs';
 
 const [nodes, pods, dir] = [Number(process.argv[2] ?? 5000), Number(process.argv[3] ?? 100000), process.argv[4]];
 const { startSimulatedServer } = await importSrc('bench/cluster/entry.ts');

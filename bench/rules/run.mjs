@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { importSrc, root } from '../lib/load-src.mjs';
+import { importSrc, root } from '../../scripts/lib/import-src.mjs';
 
 const { loadRuleSet, evaluateRule, evaluateRules, prepareContext } = await importSrc('bench/rules/entry.ts');
 const facts = JSON.parse(readFileSync(path.join(root, 'rules/fixtures/gpu-server.json'), 'utf8'));

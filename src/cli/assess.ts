@@ -45,6 +45,16 @@ export interface AssessOptions {
   notify?: string;
 }
 
+/** The gate settings of a report, from the flags assess and lint share. */
+export function gateOf(opts: Pick<AssessOptions, 'failOn' | 'failUnder' | 'minCoverage' | 'strict'>) {
+  return {
+    failOn: opts.failOn,
+    ...(opts.failUnder !== undefined ? { failUnder: opts.failUnder } : {}),
+    ...(opts.minCoverage !== undefined ? { minCoverage: opts.minCoverage } : {}),
+    strict: opts.strict ?? false,
+  };
+}
+
 /** How a failing finding is matched against a baseline: rule and file (artifact findings). */
 export function failingKey(f: { ruleId: string; scope?: string; location?: { file: string } }): string {
   return `${f.ruleId}\0${f.location?.file ?? ''}`;
@@ -161,12 +171,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
     profile: choice.profile,
     profileSource: choice.source,
     profileWhy: choice.why,
-    gate: {
-      failOn: opts.failOn,
-      ...(opts.failUnder !== undefined ? { failUnder: opts.failUnder } : {}),
-      ...(opts.minCoverage !== undefined ? { minCoverage: opts.minCoverage } : {}),
-      strict: opts.strict ?? false,
-    },
+    gate: gateOf(opts),
     inputs: {
       ...(opts.facts ? { facts: rel(opts.facts) } : {}),
       ...(config.file ? { config: rel(config.file) } : {}),

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { EXIT } from './errors.js';
-import { emitReport, failingKey, loadBaseline, type AssessOptions } from './assess.js';
+import { emitReport, failingKey, gateOf, loadBaseline, type AssessOptions } from './assess.js';
 
 export type LintOptions = Omit<AssessOptions, 'target' | 'timeout' | 'facts' | 'spec' | 'kubeconfig' | 'context' | 'namespace'>;
 
@@ -40,12 +40,7 @@ export async function lintCommand(paths: string[], opts: LintOptions): Promise<n
     profile,
     profileSource: opts.profile ? 'flag' : config.doc.profile ? 'config' : 'default',
     profileWhy: opts.profile ? 'chosen with --profile' : config.doc.profile ? `from ${rel(config.file!)}` : 'default for lint: artifact rules do not depend on the machine',
-    gate: {
-      failOn: opts.failOn,
-      ...(opts.failUnder !== undefined ? { failUnder: opts.failUnder } : {}),
-      ...(opts.minCoverage !== undefined ? { minCoverage: opts.minCoverage } : {}),
-      strict: opts.strict ?? false,
-    },
+    gate: gateOf(opts),
     inputs: {
       ...(config.file ? { config: rel(config.file) } : {}),
       ...(opts.baseline ? { baseline: rel(opts.baseline) } : {}),

@@ -1,8 +1,7 @@
 /** `mlready rules list | show ID | check DIR`. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { BUILTIN_DIR, loadRuleSet, type LoadedRule } from '../rules/load.js';
-import { EXIT, InputError, UsageError } from './errors.js';
+import { loadRuleSet, type LoadedRule } from '../rules/load.js';
+import { EXIT, UsageError } from './errors.js';
 
 function summary(rule: LoadedRule) {
   return {
@@ -66,11 +65,7 @@ function indent(text: string): string {
 /** Validates a pack (any error: exit 2) and runs its fixtures (a failing case: exit 1). */
 export async function rulesCheck(dir: string): Promise<number> {
   const packDir = path.resolve(dir);
-  // The built-in pack itself, or a folder of it (contributors checking what they edit): read from source once.
-  const builtinDir = path.resolve(BUILTIN_DIR());
-  const insideBuiltin = packDir === builtinDir || packDir.startsWith(builtinDir + path.sep);
-  if (insideBuiltin && !existsSync(packDir)) throw new InputError('rule pack directory not found', { file: dir });
-  const set = loadRuleSet({ builtin: true, packs: insideBuiltin ? [] : [dir], withTests: true });
+  const set = loadRuleSet({ builtin: true, packs: [dir], withTests: true });
   const { runRuleTests } = await import('../rules/tester.js');
   const isInPack = (r: LoadedRule) => path.resolve(r.source.file).startsWith(packDir + path.sep);
   const report = runRuleTests(set, { only: isInPack });

@@ -18,7 +18,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { DataSourceCheckFacts, DataSourcesFacts } from '../facts/schema.js';
 import { describeMs } from '../util/exec.js';
-import { connectTunnel, exchange, hostPort, networkReason, proxyAddress, proxyFor, ProxyConfigError, type Proxy, type Step } from '../util/proxy.js';
+import { connectTunnel, exchange, hostPort, networkReason, proxyAddress, ProxyConfigError, type Proxy, type Step } from '../util/proxy.js';
+import { proxyFor } from './proxy.js';
 import { DataSourceUrlError, isIpAddress, parseDataSource, type Endpoint } from './url.js';
 
 export interface DataSourceInput {
@@ -52,8 +53,6 @@ function deadline<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T
   });
 }
 
-const reasonOf = networkReason;
-
 /** Resolves, returning the rejection's reason rather than the fallback when the lookup fails fast. */
 async function resolveStep(host: string, ms: number): Promise<Step<string[]>> {
   if (isIpAddress(host)) return { ok: true, value: [host] };
@@ -61,7 +60,7 @@ async function resolveStep(host: string, ms: number): Promise<Step<string[]>> {
   const work = lookup(host, { all: true, verbatim: true }).then(
     (r): Step<string[]> => ({ ok: true, value: [...new Set(r.map((a) => a.address))] }),
     (e: unknown): Step<string[]> => {
-      failure = reasonOf(e);
+      failure = networkReason(e);
       return { ok: false, reason: failure };
     },
   );
@@ -84,7 +83,7 @@ function connect(address: string, port: number, ms: number): Promise<Step<net.So
     const timer = setTimeout(() => finish({ ok: false, reason: `TCP connect timed out after ${describeMs(ms)}` }), Math.max(1, ms));
     timer.unref?.();
     socket.once('connect', () => finish({ ok: true, value: socket }));
-    socket.once('error', (e) => finish({ ok: false, reason: reasonOf(e) }));
+    socket.once('error', (e) => finish({ ok: false, reason: networkReason(e) }));
   });
 }
 
@@ -151,7 +150,7 @@ function handshake(socket: net.Socket, endpoint: Endpoint, ms: number): Promise<
         ...(!authorized && why ? { reason: `certificate not verified: ${why}${caNote ? `; ${caNote}` : ''}` } : caNote ? { reason: caNote } : {}),
       });
     });
-    secure.once('error', (e) => finish({ ok: false, reason: `TLS handshake failed: ${reasonOf(e)}` }));
+    secure.once('error', (e) => finish({ ok: false, reason: `TLS handshake failed: ${networkReason(e)}` }));
     secure.once('close', () => finish({ ok: false, reason: 'the server closed the connection during the TLS handshake' }));
   });
 }
@@ -197,7 +196,7 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
       resolveSrv(srvName).then(
         (r) => r,
         (e: unknown) => {
-          failure = reasonOf(e);
+          failure = networkReason(e);
           return undefined;
         },
       ),

@@ -38,28 +38,39 @@ const escapeK8s = (s: string) => s.replace(/\$/g, '$$$$');
 
 const mi = (bytes: number) => `${Math.max(1, Math.ceil(bytes / MiB))}Mi`;
 
-export function renderKubernetes(model: WorkflowModel): K8sFile[] {
-  const ns = model.namespace;
-  const stageByName = new Map(model.stages.map((s) => [s.name, s]));
-  const labels = (component: string): Obj => ({
+/** The recommended labels of everything mlready writes for a workflow. */
+export function k8sLabels(model: WorkflowModel, component: string): Record<string, string> {
+  return {
     'app.kubernetes.io/name': model.name,
     'app.kubernetes.io/instance': model.name,
     'app.kubernetes.io/component': component,
     'app.kubernetes.io/part-of': model.name,
     'app.kubernetes.io/managed-by': 'mlready',
-  });
-  const selector = (component: string): Obj => ({
-    'app.kubernetes.io/name': model.name,
-    'app.kubernetes.io/instance': model.name,
-    'app.kubernetes.io/component': component,
-  });
-  const meta = (name: string, component: string, extra: Obj = {}): Obj => ({
+  };
+}
+
+/** The labels selectors use (stable across versions: no part-of, no managed-by). */
+export const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'] as const;
+
+/** Object metadata: name, the workflow's namespace, labels, and the spec's annotations. */
+export function k8sMeta(model: WorkflowModel, name: string, component: string): Obj {
+  return {
     name,
-    namespace: ns,
-    labels: labels(component),
+    namespace: model.namespace,
+    labels: k8sLabels(model, component),
     ...(Object.keys(model.kubernetesMeta.annotations).length ? { annotations: { ...model.kubernetesMeta.annotations } } : {}),
-    ...extra,
-  });
+  };
+}
+
+export function renderKubernetes(model: WorkflowModel): K8sFile[] {
+  const ns = model.namespace;
+  const stageByName = new Map(model.stages.map((s) => [s.name, s]));
+  const labels = (component: string): Obj => k8sLabels(model, component);
+  const selector = (component: string): Obj => {
+    const all = k8sLabels(model, component);
+    return Object.fromEntries(SELECTOR_KEYS.map((k) => [k, all[k]]));
+  };
+  const meta = (name: string, component: string, extra: Obj = {}): Obj => ({ ...k8sMeta(model, name, component), ...extra });
   const podLabels = (component: string): Obj => ({ ...model.kubernetesMeta.labels, ...labels(component) });
   const serviceAccount = k8sName([model.name]);
   const configMapName = (s: ModelStage) => k8sName([model.name, s.name, 'env'], 253);

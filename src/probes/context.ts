@@ -24,3 +24,13 @@ export function errorMessage(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   return text.split(/\r?\n/)[0]!.trim() || 'unknown error';
 }
+
+/** Why a storage path could not be read, in one line (every platform's storage probe). */
+export function storageErrorReason(e: unknown, p: string): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return `no such directory: ${p}`;
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied: ${p}`;
+  if (code === 'ELOOP') return `too many symbolic links: ${p}`;
+  const message = e instanceof Error ? e.message : String(e);
+  return `${p}: ${message.split(/\r?\n/)[0]}`;
+}

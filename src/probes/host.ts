@@ -5,29 +5,11 @@
  * elsewhere systeminformation is loaded on demand and what it cannot tell is unknown with a reason
  * (src/probes/portable/host.ts). Never throws: a failure is an unknown section.
  */
-import os from 'node:os';
 import type { ProbeContext } from './context.js';
 import { errorMessage } from './context.js';
+import { unknownHost } from '../facts/collect.js';
 import type { HostFacts } from '../facts/schema.js';
 import { probeLinuxHost } from './linux/host.js';
-
-function unknownHostFacts(reason: string): HostFacts {
-  const u = { status: 'unknown' as const, reason };
-  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-  return {
-    hostname: os.hostname(),
-    os: u,
-    cpu: u,
-    memory: u,
-    shm: u,
-    ulimits: u,
-    virtualization: u,
-    numa: u,
-    clock: u,
-    cgroup: u,
-    user: { uid, root: uid === 0 },
-  };
-}
 
 export async function probeHost(ctx: ProbeContext): Promise<HostFacts> {
   try {
@@ -35,6 +17,6 @@ export async function probeHost(ctx: ProbeContext): Promise<HostFacts> {
     const { probePortableHost } = await import('./portable/host.js');
     return await probePortableHost(ctx);
   } catch (e) {
-    return unknownHostFacts(`internal error in the host probe: ${errorMessage(e)}`);
+    return unknownHost(`internal error in the host probe: ${errorMessage(e)}`);
   }
 }

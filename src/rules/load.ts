@@ -314,7 +314,14 @@ export function loadRuleSet(options: LoadOptions = {}): RuleSet {
     }
     packs.push({ name: 'builtin', dir: BUILTIN_DIR() });
   }
+  const builtinDir = path.resolve(BUILTIN_DIR());
   for (const dir of options.packs ?? []) {
+    // The built-in pack, or a folder of it (a contributor checking what they edit), is already loaded.
+    const abs = path.resolve(dir);
+    if (options.builtin !== false && (abs === builtinDir || abs.startsWith(builtinDir + path.sep))) {
+      if (!existsSync(abs)) throw new InputError('rule pack directory not found', { file: dir });
+      continue;
+    }
     const pack = readPack(dir);
     stored.push(...pack.rules);
     addProfiles(pack.profiles);

@@ -1,21 +1,15 @@
 /**
- * HTTP proxies from the environment, and CONNECT tunnels through them.
- *
- * Data sources: the HTTP proxy a data source's client would go through. Clients that speak HTTP (the AWS, Google and
- * Azure SDKs, requests, curl) honour HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY; database drivers
- * (PostgreSQL, MySQL, MongoDB, Redis, Kafka) do not. Where a proxy applies, the check goes where the client
- * goes: to the proxy, then a CONNECT tunnel to the endpoint — a direct connection would fail on networks
- * whose only way out is the proxy, and succeed where the proxy would refuse.
+ * HTTP proxies from the environment (HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY, read as curl,
+ * Python and Go read them), and CONNECT tunnels through them: used where mlready goes where a client
+ * would — the data-source checks (src/datasources/proxy.ts) and the Kubernetes probe (kubeconfig.ts).
+ * A direct connection would fail on networks whose only way out is the proxy, and succeed where the
+ * proxy would refuse.
  *
  * Nothing secret leaves here: the proxy's address is `host:port`, and its credentials (`user:pass@`) are
  * only ever sent to the proxy, in a Proxy-Authorization header.
  */
 import net, { isIP } from 'node:net';
-import type { Endpoint } from '../datasources/url.js';
 import { describeMs } from './exec.js';
-
-/** Schemes whose clients speak HTTP(S) to the endpoint. */
-const HTTP_SCHEMES = new Set(['https', 'http', 's3', 's3a', 's3n', 'gs', 'gcs', 'bigquery', 'abfs', 'abfss', 'wasb', 'wasbs', 'webhdfs', 'swebhdfs', 'snowflake']);
 
 export interface Proxy {
   host: string;
@@ -63,16 +57,6 @@ export function bypassesProxy(host: string, port: number, noProxy: string | unde
 }
 
 /**
- * The proxy this endpoint's client would use, or undefined (a driver that ignores proxies, no proxy set,
- * or NO_PROXY matches). Lower-case variables win over upper-case ones, as in curl and Python.
- * Throws ProxyConfigError (naming the variable, never its value) for a proxy the check cannot use.
- */
-export function proxyFor(endpoint: Endpoint, env: NodeJS.ProcessEnv): Proxy | undefined {
-  if (!HTTP_SCHEMES.has(endpoint.scheme)) return undefined;
-  return envProxy({ tls: endpoint.tls === 'direct', host: endpoint.host, port: endpoint.port }, env);
-}
-
-/**
  * The proxy for an HTTP(S) request to host:port from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY and NO_PROXY, or
  * undefined. `loopbackDirect` keeps localhost and loopback addresses off the proxy whatever NO_PROXY says
  * (Go's rule, which kubectl follows). Throws ProxyConfigError for a proxy that cannot be used.
@@ -111,9 +95,7 @@ function isLoopback(host: string): boolean {
 }
 
 /** `host:port` of a proxy, IPv6 in brackets. */
-export function proxyAddress(p: Pick<Proxy, 'host' | 'port'>): string {
-  return `${isIP(p.host) === 6 ? `[${p.host}]` : p.host}:${p.port}`;
-}
+export const proxyAddress = (p: Pick<Proxy, 'host' | 'port'>): string => hostPort(p.host, p.port);
 
 /** `host:port` as a CONNECT target, IPv6 in brackets. */
 export const hostPort = (host: string, port: number) => `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;

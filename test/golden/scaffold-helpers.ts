@@ -267,3 +267,41 @@ export async function loadSpec(file: string): Promise<import('../../src/workflow
   load.checkSemantics(source.value as never, source);
   return { file, dir: path.dirname(path.resolve(file)), doc: source.value as never, source };
 }
+
+/**
+ * Plans a spec file as `mlready scaffold` would, in process: generic defaults, or `facts` (named
+ * `facts file <factsName>.json` in the decisions); every PlanInput field can be set.
+ */
+export async function planSpec(
+  specFile: string,
+  options: { facts?: Facts; factsName?: string } & Partial<Omit<import('../../src/workflow/planner.js').PlanInput, 'spec' | 'facts' | 'factsOrigin' | 'data'>> = {},
+): Promise<import('../../src/workflow/model.js').WorkflowModel> {
+  const { planWorkflow } = await import('../../src/workflow/planner.js');
+  const { facts, factsName, ...input } = options;
+  return planWorkflow({
+    spec: await loadSpec(specFile),
+    ...(facts ? { facts } : {}),
+    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: `facts file ${factsName ?? 'test'}.json` } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
+    outDir: path.dirname(specFile),
+    emit: ['dockerfile', 'compose', 'swarm', 'k8s'],
+    data: await compatData(),
+    toolVersion: 'test',
+    ...input,
+  });
+}
+
+/** planSpec, then every file scaffold would write, by path. */
+export async function renderSpec(
+  specFile: string,
+  options: Parameters<typeof planSpec>[1] = {},
+): Promise<{ model: import('../../src/workflow/model.js').WorkflowModel; files: Map<string, import('../../src/generate/index.js').GeneratedFile> }> {
+  const model = await planSpec(specFile, options);
+  const { renderAll } = await import('../../src/generate/index.js');
+  return { model, files: new Map(renderAll(model, await compatData()).map((f) => [f.path, f])) };
+}
+
+let compat: import('../../src/workflow/compat.js').CompatData | undefined;
+async function compatData(): Promise<import('../../src/workflow/compat.js').CompatData> {
+  compat ??= (await import('../../src/workflow/compat.js')).loadCompatData();
+  return compat;
+}

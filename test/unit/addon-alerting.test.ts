@@ -8,18 +8,15 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/facts.js';
-import { loadSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
+import { renderSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
 import { stringsOf, validateOperatorObject } from '../helpers/monitoring-validate.js';
-import { planWorkflow } from '../../src/workflow/planner.js';
-import { loadCompatData } from '../../src/workflow/compat.js';
-import { renderAll, type GeneratedFile } from '../../src/generate/index.js';
+import type { GeneratedFile } from '../../src/generate/index.js';
 import { notificationBody } from '../../src/cli/notify.js';
 import type { AddonName, WorkflowModel } from '../../src/workflow/model.js';
 import type { Facts } from '../../src/facts/schema.js';
 import type { Report } from '../../src/report/schema.js';
 
 type Obj = Record<string, unknown>;
-const data = loadCompatData();
 let dir: string;
 
 beforeAll(() => {
@@ -28,20 +25,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function scaffold(example: string, facts: Facts | undefined, addons: AddonName[] = ['monitoring', 'alerting']): Promise<{ model: WorkflowModel; files: Map<string, GeneratedFile> }> {
-  const spec = await loadSpec(path.join(dir, example, 'mlready.yaml'));
-  const model = planWorkflow({
-    spec,
-    ...(facts ? { facts } : {}),
-    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: 'facts' } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
-    outDir: path.join(dir, example),
-    emit: ['dockerfile', 'compose', 'swarm', 'k8s'],
-    data,
-    toolVersion: 'test',
-    with: addons,
-  });
-  return { model, files: new Map(renderAll(model, data).map((f) => [f.path, f])) };
-}
+const scaffold = (example: string, facts: Facts | undefined, addons: AddonName[] = ['monitoring', 'alerting']) =>
+  renderSpec(path.join(dir, example, 'mlready.yaml'), { ...(facts ? { facts } : {}), with: addons });
 const doc = (f: GeneratedFile | undefined): Obj => parse(f!.body, { version: '1.1' }) as Obj;
 const docs = (f: GeneratedFile | undefined): Obj[] => parseAllDocuments(f!.body, { version: '1.1' }).map((d) => d.toJS() as Obj);
 const alerts = (rules: Obj) => (rules.groups as { rules: { alert: string; expr: string; labels: Record<string, string> }[] }[]).flatMap((g) => g.rules);

@@ -8,17 +8,14 @@ import path from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/cli.js';
 import { baseFacts, patchedFacts, tempDir } from '../helpers/facts.js';
-import { loadSpec, SCENARIOS, validateComposeSpec } from '../golden/scaffold-helpers.js';
-import { planWorkflow } from '../../src/workflow/planner.js';
-import { loadCompatData } from '../../src/workflow/compat.js';
-import { renderAll, type GeneratedFile } from '../../src/generate/index.js';
+import { renderSpec, SCENARIOS, validateComposeSpec } from '../golden/scaffold-helpers.js';
+import type { GeneratedFile } from '../../src/generate/index.js';
 import { LOGGING_IMAGES, SHIPPER_ANNOTATIONS, type LoggingPlan } from '../../src/generate/addons/logging.js';
 import type { Facts } from '../../src/facts/schema.js';
 import type { WorkflowModel } from '../../src/workflow/model.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const data = loadCompatData();
 let dir: string;
 beforeAll(() => {
   dir = tempDir('mlready-logging-');
@@ -44,20 +41,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function scaffold(example: string, facts?: Facts): Promise<{ model: WorkflowModel; files: Map<string, GeneratedFile> }> {
-  const spec = await loadSpec(path.join(dir, example, 'mlready.yaml'));
-  const model = planWorkflow({
-    spec,
-    ...(facts ? { facts } : {}),
-    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: 'facts file test.json' } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
-    outDir: path.join(dir, example),
-    emit: ['dockerfile', 'compose', 'swarm', 'k8s'],
-    data,
-    toolVersion: 'test',
-    with: ['logging'],
-  });
-  return { model, files: new Map(renderAll(model, data).map((f) => [f.path, f])) };
-}
+const scaffold = (example: string, facts?: Facts) => renderSpec(path.join(dir, example, 'mlready.yaml'), { ...(facts ? { facts } : {}), with: ['logging'] });
 const yamlOf = (f: GeneratedFile | undefined): Obj => {
   if (!f) throw new Error('file not generated');
   return parseYaml(f.body, { version: '1.1' }) as Obj;

@@ -6,7 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { checkDataSource } from '../../src/datasources/check.js';
-import { bypassesProxy, proxyFor } from '../../src/util/proxy.js';
+import { proxyFor } from '../../src/datasources/proxy.js';
+import { bypassesProxy } from '../../src/util/proxy.js';
 import { parseDataSource } from '../../src/datasources/url.js';
 import { closedPort, makeCa, startConnectProxy, startTlsServer, type TestCa } from '../helpers/datasource-servers.js';
 

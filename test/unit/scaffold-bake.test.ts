@@ -10,8 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/facts.js';
-import { loadSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
-import { planWorkflow } from '../../src/workflow/planner.js';
+import { planSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
 import { loadCompatData } from '../../src/workflow/compat.js';
 import { renderAll } from '../../src/generate/index.js';
 import { imagePlatforms } from '../../src/generate/bake.js';
@@ -57,18 +56,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function render(example: string, platforms: string[], emit: EmitKind[] = ['dockerfile', 'compose', 'swarm', 'k8s'], scenario?: string) {
-  const spec = await loadSpec(path.join(dir, example, 'mlready.yaml'));
   const facts = scenario ? SCENARIOS[scenario]!() : undefined;
-  const model = planWorkflow({
-    spec,
-    ...(facts ? { facts } : {}),
-    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: scenario! } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
-    outDir: path.join(dir, example),
-    emit,
-    data,
-    toolVersion: 'test',
-    platforms,
-  });
+  const model = await planSpec(path.join(dir, example, 'mlready.yaml'), { ...(facts ? { facts, factsName: scenario! } : {}), emit, platforms });
   const files = renderAll(model, data);
   return { model, files, bake: files.find((f) => f.path === 'docker-bake.json') };
 }

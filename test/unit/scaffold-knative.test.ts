@@ -11,8 +11,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/facts.js';
-import { loadClientModels, loadSpec, SCENARIOS, validateK8sObject } from '../golden/scaffold-helpers.js';
-import { planWorkflow } from '../../src/workflow/planner.js';
+import { loadClientModels, loadSpec, planSpec, SCENARIOS, validateK8sObject } from '../golden/scaffold-helpers.js';
 import { loadCompatData } from '../../src/workflow/compat.js';
 import { renderAll } from '../../src/generate/index.js';
 import { deriveWorkload } from '../../src/workflow/workload.js';
@@ -34,16 +33,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function plan(specText?: string, facts?: Facts): Promise<WorkflowModel> {
   const d = path.join(dir, 'serverless');
   if (specText) writeFileSync(path.join(d, 'custom.yaml'), specText);
-  const spec = await loadSpec(path.join(d, specText ? 'custom.yaml' : 'mlready.yaml'));
-  return planWorkflow({
-    spec,
-    ...(facts ? { facts } : {}),
-    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: 'facts file test.json' } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
-    outDir: d,
-    emit: ['dockerfile', 'compose', 'swarm', 'k8s'],
-    data,
-    toolVersion: 'test',
-  });
+  return planSpec(path.join(d, specText ? 'custom.yaml' : 'mlready.yaml'), facts ? { facts } : {});
 }
 
 function docsOf(model: WorkflowModel, file: string): Obj[] {

@@ -10,8 +10,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/facts.js';
-import { loadSpec } from '../golden/scaffold-helpers.js';
-import { planWorkflow } from '../../src/workflow/planner.js';
+import { planSpec } from '../golden/scaffold-helpers.js';
 import { loadCompatData } from '../../src/workflow/compat.js';
 import { renderAll } from '../../src/generate/index.js';
 import { parseDockerfile } from '../../src/lint/dockerfile.js';
@@ -28,16 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function plan(specText?: string, platforms?: string[]): Promise<WorkflowModel> {
   const d = path.join(dir, 'serverless');
   if (specText) writeFileSync(path.join(d, 'custom.yaml'), specText);
-  const spec = await loadSpec(path.join(d, specText ? 'custom.yaml' : 'mlready.yaml'));
-  return planWorkflow({
-    spec,
-    factsOrigin: { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
-    outDir: d,
-    emit: ['dockerfile', 'lambda'],
-    data,
-    toolVersion: 'test',
-    ...(platforms ? { platforms } : {}),
-  });
+  return planSpec(path.join(d, specText ? 'custom.yaml' : 'mlready.yaml'), { emit: ['dockerfile', 'lambda'], ...(platforms ? { platforms } : {}) });
 }
 
 const envOf = (df: ReturnType<typeof parseDockerfile>) =>

@@ -7,7 +7,7 @@ import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/facts.js';
-import { loadSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
+import { loadSpec, planSpec, SCENARIOS } from '../golden/scaffold-helpers.js';
 import { planWorkflow } from '../../src/workflow/planner.js';
 import { compareVersions, cudaForDriver, loadCompatData, matchVersion } from '../../src/workflow/compat.js';
 import type { WorkflowModel } from '../../src/workflow/model.js';
@@ -21,18 +21,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function plan(example: string, scenario?: string, extra: { baseImage?: string } = {}): Promise<WorkflowModel> {
-  const spec = await loadSpec(path.join(dir, example, 'mlready.yaml'));
   const facts = scenario ? SCENARIOS[scenario]!() : undefined;
-  return planWorkflow({
-    spec,
-    ...(facts ? { facts } : {}),
-    factsOrigin: facts ? { source: 'file', targets: facts.targets, summary: `facts file ${scenario}.json` } : { source: 'none', targets: [], summary: 'generic defaults (no facts)' },
-    outDir: path.join(dir, example),
-    emit: ['dockerfile', 'compose', 'swarm', 'k8s'],
-    data,
-    toolVersion: 'test',
-    ...extra,
-  });
+  return planSpec(path.join(dir, example, 'mlready.yaml'), { ...(facts ? { facts, factsName: scenario! } : {}), ...extra });
 }
 const choice = (m: WorkflowModel, topic: string) => m.decisions.find((d) => d.topic === topic)?.choice;
 

@@ -10,7 +10,7 @@
  */
 import type { Facts } from '../../facts/schema.js';
 import type { KubernetesFacts } from '../../facts/cluster-schema.js';
-import { k8sName } from '../kubernetes.js';
+import { k8sMeta, k8sName } from '../kubernetes.js';
 import type { Addon, Obj } from './types.js';
 
 export const HOST_DOMAIN = 'example.com';
@@ -130,19 +130,7 @@ export const ingress: Addon = {
   render({ model, plan: raw, k8s }) {
     const plan = raw as IngressPlan;
     if (!k8s || !plan.routes.length) return;
-    const labels = (component: string): Obj => ({
-      'app.kubernetes.io/name': model.name,
-      'app.kubernetes.io/instance': model.name,
-      'app.kubernetes.io/component': component,
-      'app.kubernetes.io/part-of': model.name,
-      'app.kubernetes.io/managed-by': 'mlready',
-    });
-    const meta = (name: string, component: string): Obj => ({
-      name,
-      namespace: model.namespace,
-      labels: labels(component),
-      ...(Object.keys(model.kubernetesMeta.annotations).length ? { annotations: { ...model.kubernetesMeta.annotations } } : {}),
-    });
+    const meta = (name: string, component: string): Obj => k8sMeta(model, name, component);
     const docs: Obj[] = [];
     for (const r of plan.routes) {
       docs.push({

@@ -292,6 +292,19 @@ function renderKubernetes(input: AddonRenderInput, plan: MonitoringPlan): void {
       }
     }
     const selectorOf = (labels: Record<string, string> | undefined) => Object.fromEntries(SELECTOR_KEYS.filter((k) => labels?.[k] !== undefined).map((k) => [k, labels![k]!]));
+    /** One selector per distinct pod template label set; names after the first get a number. */
+    const distinctSelectors = (list: typeof pods) => {
+      const seen = new Set<string>();
+      const out: { matchLabels: Record<string, string>; suffix: string[] }[] = [];
+      for (const p of list) {
+        const matchLabels = selectorOf(p.template.metadata?.labels);
+        const key = JSON.stringify(matchLabels);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ matchLabels, suffix: seen.size > 1 ? [String(seen.size)] : [] });
+      }
+      return out;
+    };
     const relabelings = [
       { targetLabel: 'workflow', replacement: model.name },
       { targetLabel: 'stage', replacement: t.stage },
@@ -319,16 +332,11 @@ function renderKubernetes(input: AddonRenderInput, plan: MonitoringPlan): void {
         });
       } else {
         // Pods without a Service (batch stages): a PodMonitor per pod template that runs the stage.
-        const seen = new Set<string>();
-        for (const p of pods) {
-          const matchLabels = selectorOf(p.template.metadata?.labels);
-          const key = JSON.stringify(matchLabels);
-          if (seen.has(key)) continue;
-          seen.add(key);
+        for (const { matchLabels, suffix } of distinctSelectors(pods)) {
           monitors.push({
             apiVersion: 'monitoring.coreos.com/v1',
             kind: 'PodMonitor',
-            metadata: k8sMeta(model, k8sName([model.name, t.stage, ...(seen.size > 1 ? [String(seen.size)] : [])], 253), t.stage),
+            metadata: k8sMeta(model, k8sName([model.name, t.stage, ...suffix], 253), t.stage),
             spec: {
               selector: { matchLabels },
               namespaceSelector: { matchNames: [model.namespace] },
@@ -359,16 +367,11 @@ function renderKubernetes(input: AddonRenderInput, plan: MonitoringPlan): void {
         const ports = (rule.ports ??= []);
         if (!ports.some((x) => x.port === t.port)) ports.push({ port: t.port, protocol: 'TCP' });
       } else {
-        const seen = new Set<string>();
-        for (const p of pods) {
-          const matchLabels = selectorOf(p.template.metadata?.labels);
-          const key = JSON.stringify(matchLabels);
-          if (seen.has(key)) continue;
-          seen.add(key);
+        for (const { matchLabels, suffix } of distinctSelectors(pods)) {
           policies.push({
             apiVersion: 'networking.k8s.io/v1',
             kind: 'NetworkPolicy',
-            metadata: k8sMeta(model, k8sName([model.name, t.stage, 'metrics', ...(seen.size > 1 ? [String(seen.size)] : [])], 253), t.stage),
+            metadata: k8sMeta(model, k8sName([model.name, t.stage, 'metrics', ...suffix], 253), t.stage),
             spec: { podSelector: { matchLabels }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: t.port, protocol: 'TCP' }] }] },
           });
         }

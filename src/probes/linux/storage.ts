@@ -6,7 +6,7 @@
  */
 import { realpath, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { ProbeContext } from '../context.js';
+import { storageErrorReason, type ProbeContext } from '../context.js';
 import type { StoragePathFacts } from '../../facts/schema.js';
 import { FsView } from './files.js';
 import { mountFor, parseMountinfo, type Mount } from './mountinfo.js';
@@ -132,15 +132,6 @@ export async function kindOfMount(view: FsView, mount: Mount): Promise<DeviceKin
     return undefined;
   }
   return link.ok ? kindOfBlockDevice(view, link.value) : undefined;
-}
-
-export function storageErrorReason(e: unknown, p: string): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return `no such directory: ${p}`;
-  if (code === 'EACCES' || code === 'EPERM') return `permission denied: ${p}`;
-  if (code === 'ELOOP') return `too many symbolic links: ${p}`;
-  const message = e instanceof Error ? e.message : String(e);
-  return `${p}: ${message.split(/\r?\n/)[0]}`;
 }
 
 export async function probeLinuxStoragePath(ctx: ProbeContext, p: string): Promise<StoragePathFacts> {

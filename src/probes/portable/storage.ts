@@ -5,7 +5,7 @@
 import { realpath, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Systeminformation } from 'systeminformation';
-import type { ProbeContext } from '../context.js';
+import { storageErrorReason, type ProbeContext } from '../context.js';
 import type { StoragePathFacts } from '../../facts/schema.js';
 import { callBudget, loadSi, settle, type Settled } from './si.js';
 
@@ -49,18 +49,14 @@ export async function probePortableStoragePath(ctx: ProbeContext, p: string): Pr
   try {
     real = await realpath(path.resolve(ctx.cwd, p));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return {
-      status: 'unknown',
-      reason: code === 'ENOENT' || code === 'ENOTDIR' ? `no such directory: ${p}` : code === 'EACCES' || code === 'EPERM' ? `permission denied: ${p}` : `${p}: ${(e as Error).message}`,
-    };
+    return { status: 'unknown', reason: storageErrorReason(e, p) };
   }
   const [s, list] = await Promise.all([
     statfs(real).catch((e: unknown) => e as NodeJS.ErrnoException),
     mounts(ctx.timeoutMs).catch((e: unknown) => ({ ok: false as const, reason: String(e) })),
   ]);
   if (s instanceof Error) {
-    return { status: 'unknown', reason: s.code === 'EACCES' || s.code === 'EPERM' ? `permission denied: ${p}` : `${p}: ${s.message}` };
+    return { status: 'unknown', reason: storageErrorReason(s, p) };
   }
   const mount = list.ok ? siMountFor(list.value, real, process.platform) : undefined;
   return {

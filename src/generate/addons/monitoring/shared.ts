@@ -117,28 +117,8 @@ export function composeLabels(model: WorkflowModel, addon: string): Record<strin
   return { 'dev.mlready.workflow': model.name, 'dev.mlready.addon': addon };
 }
 
-// ---------------------------------------------------------------- Kubernetes conventions (kubernetes.ts)
-
-export function k8sLabels(model: WorkflowModel, component: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': model.name,
-    'app.kubernetes.io/instance': model.name,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': model.name,
-    'app.kubernetes.io/managed-by': 'mlready',
-  };
-}
-
-export const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'] as const;
-
-export function k8sMeta(model: WorkflowModel, name: string, component: string): Obj {
-  return {
-    name,
-    namespace: model.namespace,
-    labels: k8sLabels(model, component),
-    ...(Object.keys(model.kubernetesMeta.annotations).length ? { annotations: { ...model.kubernetesMeta.annotations } } : {}),
-  };
-}
+// Kubernetes conventions: owned by kubernetes.ts, re-exported for the add-ons.
+export { k8sLabels, k8sMeta, SELECTOR_KEYS } from '../../kubernetes.js';
 
 /** A pod template inside a workload object, with the object it belongs to. */
 export interface PodTemplateRef {
