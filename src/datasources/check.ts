@@ -167,21 +167,15 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(source.url)?.[1]?.toLowerCase() ?? 'unknown';
     return { name: source.name, scheme, host: '', port: 0, tlsExpected: false, dns: { ok: false, reason } };
   }
+  const endpointFacts = { name: source.name, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, tlsExpected: endpoint.tlsExpected };
   let proxy: Proxy | undefined;
   try {
     proxy = proxyFor(endpoint, environment);
   } catch (e) {
     if (!(e instanceof ProxyConfigError)) throw e;
-    return { name: source.name, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, tlsExpected: endpoint.tlsExpected, dns: { ok: false, reason: e.message } };
+    return { ...endpointFacts, dns: { ok: false, reason: e.message } };
   }
-  const base = {
-    name: source.name,
-    scheme: endpoint.scheme,
-    host: endpoint.host,
-    port: endpoint.port,
-    tlsExpected: endpoint.tlsExpected,
-    ...(proxy ? { proxy: proxyAddress(proxy) } : {}),
-  };
+  const base = { ...endpointFacts, ...(proxy ? { proxy: proxyAddress(proxy) } : {}) };
   // Through a proxy, the client resolves and connects to the proxy; the proxy reaches the endpoint.
   const via = proxy ? `proxy ${proxyAddress(proxy)} (${proxy.variable}): ` : '';
 
