@@ -79,6 +79,7 @@ const GENERATED = () => [
   path.join(root, 'dist', 'builtin-rules-artifact.json'),
   path.join(root, 'dist', 'templates-html.cjs'),
   path.join(root, 'dist', 'templates-html.cjs.cache'),
+  ...['builtin-code.cjs', 'builtin-code-artifact.cjs'].flatMap((f) => [path.join(root, 'dist', f), path.join(root, 'dist', `${f}.cache`)]),
   ...['facts', 'rules', 'profile', 'config', 'report', 'workflow'].flatMap((n) => [
     path.join(root, 'dist', 'validators', `${n}.cjs`),
     path.join(root, 'dist', 'validators', `${n}.cjs.cache`),
@@ -189,18 +190,23 @@ function writeValidators() {
  * file fails the build with the same one-line error the CLI would print.
  */
 async function writeBuiltinRules() {
-  const { builtinBundles, BUNDLE_FILES } = await importSrc('src/rules/load.ts');
+  const { builtinBundles, BUNDLE_FILES, CODE_FILES } = await importSrc('src/rules/load.ts');
   let bundles;
   try {
     bundles = builtinBundles();
   } catch (e) {
     throw new Error(`built-in rules: ${e.message}`);
   }
-  // Each built-in message travels precompiled with its rule; options as in src/util/templates.ts.
+  // Next to each bundle its code: CEL compiled to JavaScript (src/rules/cel-native-compile.ts) and the
+  // messages precompiled (options as in src/util/templates.ts), so that assess parses neither.
   const Handlebars = createRequire(import.meta.url)('handlebars');
+  const { codeModule } = await importSrc('src/rules/cel-native-compile.ts');
   for (const [kind, bundle] of Object.entries(bundles)) {
-    for (const rule of bundle.rules) rule.messageSpec = Handlebars.precompile(rule.message, { noEscape: true, strict: false });
     writeFileSync(path.join(root, 'dist', BUNDLE_FILES[kind]), JSON.stringify(bundle));
+    const code = codeModule(
+      bundle.rules.map((r) => ({ ...r, messageSpec: Handlebars.precompile(r.message, { noEscape: true, strict: false }) })),
+    );
+    writeFileSync(path.join(root, 'dist', CODE_FILES[kind]), code.code);
   }
   writeTemplates();
 }

@@ -11,10 +11,10 @@
  *   compilation; error messages are mapped back.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import gte from 'semver/functions/gte.js';
-import parseVersion from 'semver/functions/parse.js';
-import type { SemVer } from 'semver';
-import { parseQuantity, QuantityError } from '../util/quantity.js';
+import { parseQuantity } from '../util/quantity.js';
+import { quantityBytesValue, versionAtLeast } from './cel-functions.js';
+import { CelError, type NativeProgram } from './cel-native.js';
+import { trace } from '../util/trace.js';
 
 export type Root = 'facts' | 'profile' | 'workload' | 'artifact' | 'artifacts';
 
@@ -36,20 +36,6 @@ export class CelCompileError extends Error {
   }
 }
 
-/** Coerces "12.2", "535.54.03", "v1.29.3-eks-1" to semver; undefined when it is not a version. */
-export function coerceVersion(v: string): SemVer | undefined {
-  const m = /(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(v);
-  if (!m) return undefined;
-  return parseVersion(`${Number(m[1])}.${Number(m[2] ?? 0)}.${Number(m[3] ?? 0)}`) ?? undefined;
-}
-
-function versionAtLeast(actual: string, minimum: string): boolean {
-  const a = coerceVersion(actual);
-  const b = coerceVersion(minimum);
-  if (!a || !b) throw new Error(`versionAtLeast: not a version: "${!a ? actual : minimum}"`);
-  return gte(a, b);
-}
-
 function toNumber(v: unknown): number {
   return typeof v === 'bigint' ? Number(v) : (v as number);
 }
@@ -65,13 +51,7 @@ export function celEnvironment(): Environment {
   env.registerVariable('artifact', 'dyn');
   env.registerVariable('artifacts', 'dyn');
   env.registerFunction('versionAtLeast(string, string): bool', versionAtLeast);
-  env.registerFunction('quantityBytes(string): int', (s: string) => {
-    try {
-      return BigInt(Math.ceil(parseQuantity(s)));
-    } catch (e) {
-      throw new Error(e instanceof QuantityError ? `bytes: ${e.message}` : String(e));
-    }
-  });
+  env.registerFunction('quantityBytes(string): int', quantityBytesValue);
   env.registerFunction('quantity(string): double', (s: string) => parseQuantity(s));
   for (const [op, fn] of [
     ['+', (a: number, b: number) => a + b],
@@ -210,21 +190,59 @@ export function compileExpression(source: string): CompiledExpression {
 
 /**
  * An expression validated earlier (the built-in pack is checked at build time): its references are
- * known, and it is parsed only when first evaluated — rules that a run skips are never parsed.
+ * known, and it is parsed only when first needed — rules that a run skips are never parsed.
+ *
+ * With `native` (the build's compiled JavaScript for it, see cel-native.ts) the CEL library is not
+ * needed at all unless the program throws: a refusal, a missing key or a type error is evaluated again
+ * by the library, whose value or error stands.
  */
-export function lazyExpression(source: string, refs: Reference[]): CompiledExpression {
+export function lazyExpression(source: string, refs: Reference[], native?: NativeProgram): CompiledExpression {
   let program: Program | undefined;
+  const library = (context: Record<string, unknown>) => (program ??= parsed(source))(context);
+  if (native) {
+    return {
+      source,
+      refs,
+      evaluate(context) {
+        try {
+          return native(context);
+        } catch (e) {
+          // An error the library raises too: its message is the library's, written only if shown.
+          if (e instanceof CelError) throw libraryError(() => library(context));
+          trace(`CEL library evaluates: ${source}`);
+          return library(context);
+        }
+      },
+    };
+  }
   return {
     source,
     refs,
-    evaluate(context) {
-      program ??= parsed(source);
-      return program(context);
-    },
+    evaluate: library,
     prepare() {
       program ??= parsed(source);
     },
   };
+}
+
+/** An evaluation error whose message comes from running the expression in the CEL library, on demand. */
+function libraryError(run: () => unknown): Error {
+  const error = new Error();
+  let message: string | undefined;
+  Object.defineProperty(error, 'message', {
+    get() {
+      if (message === undefined) {
+        try {
+          run();
+          message = 'the expression failed';
+        } catch (e) {
+          message = e instanceof Error ? e.message : String(e);
+        }
+      }
+      return message;
+    },
+  });
+  return error;
 }
 
 type Program = ((context: Record<string, unknown>) => unknown) & { check(): unknown };

@@ -125,13 +125,13 @@ const templates = new Map<string, Template>();
 
 /**
  * Renders a rule message (plain text, whitespace collapsed). Built-in rules carry their message
- * precompiled (`messageSpec`, from the build); others are compiled on first use.
+ * precompiled (their `code`, from the build); others are compiled on first use.
  */
-export function renderMessage(rule: Pick<LoadedRule, 'message' | 'messageSpec'>, data: Record<string, unknown>): string {
+export function renderMessage(rule: Pick<LoadedRule, 'message' | 'code'>, data: Record<string, unknown>): string {
   let fn = templates.get(rule.message);
   if (!fn) {
-    fn = rule.messageSpec
-      ? templateFromSpec(rule.messageSpec, { env: 'messages', helpers: MESSAGE_HELPERS as never })
+    fn = rule.code?.message
+      ? templateFromSpec(rule.code.message, { env: 'messages', helpers: MESSAGE_HELPERS as never })
       : template(rule.message, { plainText: true, env: 'messages', helpers: MESSAGE_HELPERS as never });
     templates.set(rule.message, fn);
   }

@@ -19,6 +19,9 @@ import { packageRoot } from '../util/package-root.js';
 import { factsSchemaHasPath } from './schema-paths.js';
 import { WORKLOAD_KEYS } from '../workflow/workload.js';
 import { byString } from '../util/compare.js';
+import { requireCompiled } from '../util/compiled.js';
+import { helpers, type NativeHelpers, type NativeProgram } from './cel-native.js';
+import type { TemplateSpec } from '../util/templates.js';
 
 export interface RuleSource {
   file: string;
@@ -34,8 +37,8 @@ export interface StoredRule extends Omit<RuleDoc, 'tests'> {
   source: RuleSource;
   /** Set in the built-in bundle: the rule was validated at build time and these are its references. */
   validatedRefs?: Partial<Record<ExpressionKey, Reference[]>>;
-  /** Set in the built-in bundle: the message template, precompiled (handlebars precompile output). */
-  messageSpec?: string;
+  /** Attached to a built-in rule at load: its code from the build (compiled CEL, precompiled message). */
+  code?: RuleCode;
 }
 
 export interface LoadedRule extends StoredRule {
@@ -199,9 +202,12 @@ export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, kno
   };
 }
 
-/** A rule validated at build time: expressions parse lazily, references come from the bundle. */
+/**
+ * A rule validated at build time: references come from the bundle, and each expression runs as the
+ * build compiled it to JavaScript (or, failing that, is parsed by the CEL library when first needed).
+ */
 function prevalidated(rule: StoredRule, refs: Partial<Record<ExpressionKey, Reference[]>>): LoadedRule {
-  const lazy = (key: ExpressionKey) => (rule[key] === undefined ? undefined : lazyExpression(rule[key]!, refs[key] ?? []));
+  const lazy = (key: ExpressionKey) => (rule[key] === undefined ? undefined : lazyExpression(rule[key]!, refs[key] ?? [], rule.code?.[key]));
   const whenExpr = lazy('when');
   const detailsExpr = lazy('details');
   const lineExpr = lazy('line');
@@ -264,15 +270,39 @@ export function readPack(dir: string): { name: string; rules: (StoredRule & { te
 export const BUILTIN_DIR = () => path.join(packageRoot(), 'rules');
 /** The build's bundle of the built-in pack: profiles and environment rules, and artifact rules apart. */
 export const BUNDLE_FILES = { environment: 'builtin-rules.json', artifact: 'builtin-rules-artifact.json' } as const;
+/** The code the build writes next to each bundle (src/rules/cel-native-compile.ts), by rule id. */
+export const CODE_FILES = { environment: 'builtin-code.cjs', artifact: 'builtin-code-artifact.cjs' } as const;
+
+/** A built-in rule's compiled expressions and precompiled message. */
+export interface RuleCode {
+  when?: NativeProgram;
+  check?: NativeProgram;
+  details?: NativeProgram;
+  line?: NativeProgram;
+  message?: TemplateSpec;
+}
+
+/** A bundle's rules with their code attached (when the build wrote it). */
+function withCode(kind: keyof typeof BUNDLE_FILES, rules: StoredRule[]): StoredRule[] {
+  const file = path.join(packageRoot(), 'dist', CODE_FILES[kind]);
+  if (!existsSync(file)) return rules;
+  const code = (requireCompiled(file) as (h: NativeHelpers) => Record<string, RuleCode>)(helpers);
+  for (const rule of rules) if (Object.hasOwn(code, rule.id)) rule.code = code[rule.id];
+  return rules;
+}
 
 /** The built-in pack: the build's JSON bundle when present (fast), else the YAML sources. */
 function readBuiltin(only?: 'environment' | 'artifact'): { rules: StoredRule[]; profiles: LoadedProfile[] } {
   const dist = path.join(packageRoot(), 'dist');
   if (existsSync(path.join(dist, BUNDLE_FILES.environment))) {
-    const main = JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES.environment), 'utf8')) as BuiltinBundle;
-    if (only === 'environment') return main;
-    const artifact = JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES.artifact), 'utf8')) as BuiltinBundle;
-    return { rules: only === 'artifact' ? artifact.rules : [...main.rules, ...artifact.rules], profiles: main.profiles };
+    const read = (kind: keyof typeof BUNDLE_FILES) => {
+      const bundle = JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES[kind]), 'utf8')) as BuiltinBundle;
+      return { rules: withCode(kind, bundle.rules), profiles: bundle.profiles };
+    };
+    const main = only === 'artifact' ? undefined : read('environment');
+    const artifact = only === 'environment' ? undefined : read('artifact');
+    const profiles = main?.profiles ?? (JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES.environment), 'utf8')) as BuiltinBundle).profiles;
+    return { rules: [...(main?.rules ?? []), ...(artifact?.rules ?? [])], profiles };
   }
   const pack = readPack(BUILTIN_DIR());
   const rules = only ? pack.rules.filter((r) => (r.appliesTo ?? 'environment') === only) : pack.rules;

@@ -1,6 +1,6 @@
 /**
  * Handlebars for messages and reports, fast: the build precompiles the built-in templates (rule
- * messages into the rule bundle, the HTML report into dist/templates-html.cjs), so a run loads only
+ * messages into the rules' code, the HTML report into dist/templates-html.cjs), so a run loads only
  * the small handlebars runtime.
  * Templates the build did not see (a user's rule pack; running from source in tests) are compiled with
  * the full handlebars compiler, loaded on first need.
@@ -17,6 +17,7 @@ const require = createRequire(import.meta.url);
 export type Template = (data: unknown) => string;
 /** A precompiled template: what Handlebars.precompile emits, evaluated. */
 type Spec = Record<string, unknown>;
+export type TemplateSpec = Spec;
 type Helper = (...args: never[]) => unknown;
 
 /** The part of the handlebars API used here (its bundled types do not describe the runtime build). */
@@ -79,13 +80,8 @@ export function template(
   return env.compile!(source, options.plainText ? PLAIN_TEXT_OPTIONS : COMPILE_OPTIONS);
 }
 
-/**
- * A template from precompiled source (what Handlebars.precompile emitted, kept as a string in the
- * built-in rule bundle): instantiated only when a message is actually rendered.
- */
-export function templateFromSpec(specSource: string, options: { env: string; helpers: Record<string, Helper> }): Template {
-  // eslint-disable-next-line no-new-func -- precompiled template code produced by our own build
-  const spec = new Function(`return ${specSource};`)() as Spec;
+/** A template from a precompiled spec (the build's code for a built-in rule message). */
+export function templateFromSpec(spec: TemplateSpec, options: { env: string; helpers: Record<string, Helper> }): Template {
   return environment(options.env, Runtime, options.helpers).template(spec);
 }
 
