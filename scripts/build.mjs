@@ -63,6 +63,18 @@ const lazyRequires = {
   },
 };
 
+/** Modules with a variant for the bundle (`x.js` → `x.bundle.ts`): see src/rules/cel-library.bundle.ts. */
+const BUNDLE_VARIANTS = new Set(['./cel-library.js']);
+const bundleVariants = {
+  name: 'bundle-variants',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
+      if (!BUNDLE_VARIANTS.has(args.path)) return undefined;
+      return { path: path.join(args.resolveDir, args.path.replace(/\.js$/, '.bundle.ts')) };
+    });
+  },
+};
+
 // The bundle is CommonJS; code written as ESM reads its own location from import.meta.url.
 const banner = "var __mlrImportMetaUrl = require('url').pathToFileURL(__filename).href;";
 
@@ -114,7 +126,7 @@ export async function buildAll({ quiet = false } = {}) {
     legalComments: 'none',
     define: { __MLREADY_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__mlrImportMetaUrl' },
     external: ['*.node', 'cpu-features', ...LAZY.flatMap((l) => l.external), ...OPTIONAL_HEAVY],
-    plugins: [lazyRequires],
+    plugins: [lazyRequires, bundleVariants],
     banner: { js: banner },
     metafile: true,
     logLevel: quiet ? 'error' : 'warning',

@@ -10,7 +10,8 @@
  *   allow replacing it, so calls to `bytes` are renamed to `quantityBytes` in the parsed source before
  *   compilation; error messages are mapped back.
  */
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
+import { celLibrary } from './cel-library.js';
 import { parseQuantity } from '../util/quantity.js';
 import { quantityBytesValue, versionAtLeast } from './cel-functions.js';
 import { CelError, type NativeProgram } from './cel-native.js';
@@ -44,7 +45,8 @@ let environment: Environment | undefined;
 
 export function celEnvironment(): Environment {
   if (environment) return environment;
-  const env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false });
+  trace('CEL library loaded');
+  const env = new (celLibrary().Environment)({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false });
   env.registerVariable('facts', 'dyn');
   env.registerVariable('profile', 'dyn');
   env.registerVariable('workload', 'dyn');
@@ -109,7 +111,7 @@ export function extractReferences(ast: unknown): Reference[] {
     if (node.op === 'rcall' && Array.isArray(node.args)) {
       const [name, receiver, callArgs] = node.args as [string, unknown, unknown[]];
       visit(receiver, scope);
-      const bound = isNode(receiver) ? memberChain(receiver, scope) : undefined;
+      const bound = elementSource(receiver, scope);
       if (MACROS_BINDING.has(name) && Array.isArray(callArgs) && callArgs.length >= 2) {
         const variable = callArgs[0];
         if (isNode(variable) && variable.op === 'id' && typeof variable.args === 'string') {
@@ -127,6 +129,17 @@ export function extractReferences(ast: unknown): Reference[] {
   };
   visit(ast, new Map());
   return refs;
+}
+
+/**
+ * The path a macro's elements come from: a member chain (`facts.gpu.devices`), or one seen through
+ * `filter`, which keeps its receiver's elements (`facts.gpu.devices.filter(d, …).all(d, d.x)` reads
+ * `facts.gpu.devices[].x`).
+ */
+function elementSource(node: unknown, scope: Map<string, { root: Root; path: string[] }>): { root: Root; path: string[] } | undefined {
+  if (!isNode(node)) return undefined;
+  if (node.op === 'rcall' && Array.isArray(node.args) && node.args[0] === 'filter') return elementSource(node.args[1], scope);
+  return memberChain(node, scope);
 }
 
 const ROOTS = new Set<string>(['facts', 'profile', 'workload', 'artifact', 'artifacts']);

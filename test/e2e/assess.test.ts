@@ -287,6 +287,28 @@ describe('user rule packs', () => {
     expect(r.stderr).toMatch(/\] [\d.]+ ms loaded facts\.cjs \(code cache used\)/);
   });
 
+  test('the built-in rules run as the build compiled them: the CEL library loads only for a pack of your own', async () => {
+    const trace = { ...env, MLREADY_TRACE: '1' };
+    const builtin = await runCli(['assess', '--facts', healthy, '--format', 'json'], { env: trace });
+    expect(builtin.code).toBe(0);
+    expect(builtin.stderr).toMatch(/\] [\d.]+ ms loaded builtin-code\.cjs \(code cache used\)/);
+    expect(builtin.stderr).not.toMatch(/CEL library/);
+    // Failures keep the messages their templates write, and a fact the device list lacks (read through
+    // filter(...).all(...)) is named.
+    const failing = await runCli(['assess', '--facts', broken, '--format', 'json'], { env: trace });
+    const findings = (JSON.parse(failing.stdout) as Report).findings;
+    expect(findings.find((f) => f.ruleId === 'HOST-001')).toMatchObject({ outcome: 'fail', message: expect.stringMatching(/8(\.0)? GiB/) });
+    expect(findings.find((f) => f.ruleId === 'GPU-010')).toMatchObject({ outcome: 'unknown', reason: 'facts.gpu.devices[0].processCount was not reported' });
+    expect(failing.stderr).not.toMatch(/CEL library/);
+
+    const pack = path.join(tempDir(), 'acme');
+    mkdirSync(pack);
+    writeFileSync(path.join(pack, 'ACME-001.yaml'), rule('ACME-001', 'facts.host.cpu.threads >= 64'));
+    const own = await runCli(['assess', '--facts', broken, '--format', 'json', '--rules', pack], { env: trace });
+    expect(own.stderr).toMatch(/CEL library loaded/);
+    expect((JSON.parse(own.stdout) as Report).findings.find((f) => f.ruleId === 'ACME-001')?.outcome).toBe('pass');
+  });
+
   test('rules check on the built-in pack or one of its folders checks those rules from source, once', async () => {
     const folder = await runCli(['rules', 'check', path.join(ROOT, 'rules', 'cluster')], { env });
     expect(folder.code).toBe(0);
