@@ -109,7 +109,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   // Let the probes start their requests and tools first: the rules then load while those wait.
   if (!opts.facts) await new Promise((resolve) => setImmediate(resolve));
 
-  const [{ loadConfig }, { loadRuleSet, warmRules }, { judge }, { buildReport }] = await Promise.all([
+  const [{ loadConfig }, { loadRuleSet }, { judge }, { buildReport }] = await Promise.all([
     import('../config/load.js'),
     import('../rules/load.js'),
     import('../rules/judge.js'),
@@ -121,26 +121,6 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   const ruleSet = loadRuleSet({ builtin: true, packs, only: 'environment' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
   trace('assess: rules loaded');
-  // While the probes wait on the engine and the GPU tools, parse what the evaluation will need — only
-  // that: the probes are mostly CPU-bound too, so parsing rules that will be skipped would delay them.
-  if (!opts.facts) {
-    const probed = new Set<string>(opts.target);
-    const profileName = opts.profile ?? (typeof config.doc.profile === 'string' ? config.doc.profile : undefined);
-    const known = profileName !== undefined && ruleSet.profiles.has(profileName) ? profileName : undefined;
-    const needed = ruleSet.rules.filter(
-      (r) =>
-        r.appliesTo === 'environment' &&
-        (known === undefined || r.profiles.includes('*') || r.profiles.includes(known)) &&
-        !r.refs.some(
-          (ref) =>
-            (ref.root === 'workload' && !workload) ||
-            (ref.root === 'facts' && ref.path[0] === 'dataSources' && !sources.length) ||
-            (ref.root === 'facts' && ref.path[0] === 'cluster' && !probed.has(ref.path[1] === 'kubernetes' ? 'k8s' : 'swarm')),
-        ),
-    );
-    void warmRules(needed, factsPromise);
-  }
-
   const facts = await factsPromise;
   if (dataSourcesPromise) {
     const checked = await dataSourcesPromise.catch((e: unknown) => ({

@@ -23,8 +23,8 @@ export type Root = 'facts' | 'profile' | 'workload' | 'artifact' | 'artifacts';
 export interface Reference {
   root: Root;
   path: string[];
-  /** Offset in the source, for error messages. */
-  offset: number;
+  /** Offset in the source, for error messages (not kept in the build's bundle). */
+  offset?: number;
 }
 
 export class CelCompileError extends Error {

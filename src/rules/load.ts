@@ -208,40 +208,16 @@ export function compileRule(rule: StoredRule & { tests?: RuleDoc['tests'] }, kno
  */
 function prevalidated(rule: StoredRule, refs: Partial<Record<ExpressionKey, Reference[]>>): LoadedRule {
   const lazy = (key: ExpressionKey) => (rule[key] === undefined ? undefined : lazyExpression(rule[key]!, refs[key] ?? [], rule.code?.[key]));
-  const whenExpr = lazy('when');
-  const detailsExpr = lazy('details');
-  const lineExpr = lazy('line');
-  return {
-    ...rule,
-    appliesTo: rule.appliesTo ?? 'environment',
-    ...(whenExpr ? { whenExpr } : {}),
-    checkExpr: lazy('check')!,
-    ...(detailsExpr ? { detailsExpr } : {}),
-    ...(lineExpr ? { lineExpr } : {}),
-    refs: Object.values(refs).flat(),
-  };
-}
-
-/**
- * Parses the deferred expressions of `rules` in small slices, yielding to the event loop between them,
- * until `until` settles: assess runs it while the probes wait on the engine and the GPU tools, so
- * that the evaluation after them finds most expressions parsed.
- */
-export async function warmRules(rules: LoadedRule[], until: Promise<unknown>): Promise<void> {
-  let settled = false;
-  until.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  const expressions = rules.flatMap((r) => [r.whenExpr, r.checkExpr]);
-  for (let i = 0; i < expressions.length && !settled; i++) {
-    try {
-      expressions[i]?.prepare?.();
-    } catch {
-      /* the evaluation reports it */
-    }
-    if (i % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+  // The bundle's objects are this run's own: completed in place rather than copied.
+  const loaded = rule as LoadedRule;
+  loaded.appliesTo = rule.appliesTo ?? 'environment';
+  loaded.checkExpr = lazy('check')!;
+  for (const key of ['when', 'details', 'line'] as const) {
+    const expr = lazy(key);
+    if (expr) loaded[`${key}Expr`] = expr;
   }
+  loaded.refs = Object.values(refs).flat();
+  return loaded;
 }
 
 export function displayPath(path: readonly string[]): string {
@@ -388,7 +364,8 @@ function builtinBundle(): BuiltinBundle {
     const { tests, whenExpr, checkExpr, detailsExpr, lineExpr, refs, appliesTo, source, ...stored } = r;
     const validatedRefs: Partial<Record<ExpressionKey, Reference[]>> = {};
     for (const [key, expr] of [['when', whenExpr], ['check', checkExpr], ['details', detailsExpr], ['line', lineExpr]] as const) {
-      if (expr) validatedRefs[key] = expr.refs.map(({ root, path }) => ({ root, path, offset: 0 }));
+      // Each path once, without source offsets (those serve compile errors only).
+      if (expr) validatedRefs[key] = [...new Map(expr.refs.map(({ root, path }) => [`${root}\0${path.join('\0')}`, { root, path }])).values()];
     }
     return {
       ...stored,
