@@ -43,6 +43,8 @@ export interface AssessOptions {
   verbose?: boolean;
   /** --notify URL: a webhook told the outcome after the gate (a secret: never printed). */
   notify?: string;
+  /** --redact: identifiers in the facts (and so in every report) replaced with stable hashes. */
+  redact?: boolean;
 }
 
 /** The gate settings of a report, from the flags assess and lint share. */
@@ -121,7 +123,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   const ruleSet = loadRuleSet({ builtin: true, packs, only: 'environment' });
   const baseline = opts.baseline ? await loadBaseline(opts.baseline) : undefined;
   trace('assess: rules loaded');
-  const facts = await factsPromise;
+  let facts = await factsPromise;
   if (dataSourcesPromise) {
     const checked = await dataSourcesPromise.catch((e: unknown) => ({
       section: { status: 'unknown' as const, reason: `internal error in the data-sources check: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` },
@@ -132,6 +134,9 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
     facts.probes.push({ target: 'data-sources', durationMs: checked.durationMs, outcome: checked.section.status === 'ok' ? 'ok' : 'failed' });
     facts.probes.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   }
+  // Redaction keeps verdicts (loopback and cluster-local names stay), so the rules judge the redacted facts
+  // and no report, message or webhook can show what it hid.
+  if (opts.redact) facts = (await import('../facts/redact.js')).redactFacts(facts);
   trace('assess: facts');
   progress.done();
   const { choice, evaluation } = judge(ruleSet, {

@@ -85,6 +85,8 @@ function addReportOptions(command: Command): Command {
     .option('-v, --verbose', 'list passing and skipped rules too');
 }
 
+const REDACT_HELP = 'replace hostnames, IP and MAC addresses, GPU UUIDs and serial numbers with stable hashes';
+
 export function buildProgram(): Command {
   const program = new Command('mlready')
     .description('Is this machine, container runtime and cluster ready for ML workflows in containers?')
@@ -96,7 +98,7 @@ export function buildProgram(): Command {
 
   addProbeOptions(program.command('probe').description('collect facts about the host, its GPUs, the container runtime and clusters, and print them as JSON'))
     .option('--pretty', 'indent the JSON')
-    .option('--redact', 'replace hostnames, IP and MAC addresses, GPU UUIDs and serial numbers with stable hashes')
+    .option('--redact', REDACT_HELP)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (opts) => {
       const { probeCommand } = await import('./probe.js');
@@ -107,6 +109,7 @@ export function buildProgram(): Command {
     addProbeOptions(program.command('assess').description('probe (or read saved facts), evaluate the readiness rules, report, and gate'))
       .option('--spec <file>', 'workflow spec giving rules a workload (default: mlready.yaml in the working directory, when present)')
       .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing')
+      .option('--redact', `${REDACT_HELP}, in the facts and in every report (the verdicts stay the same)`)
       .option('--notify <url>', 'after the gate, POST a summary to this webhook (Slack-compatible; never fails the gate; the URL is never printed)'),
   ).addHelpText('after', EXIT_CODES_HELP);
   assess.action(async (opts) => {

@@ -195,6 +195,15 @@ export function redactFacts(input: Facts, key: Buffer = loadRedactionKey()): Fac
     }
   }
 
+  // The spec's data sources (assess): their hosts, the addresses they resolved to, the proxy used.
+  if (facts.dataSources?.status === 'ok') {
+    for (const d of facts.dataSources.items) {
+      d.host = r.host(d.host);
+      if (d.proxy) d.proxy = r.url(`http://${d.proxy}`).slice('http://'.length);
+      if (d.dns.ok) d.dns.addresses = d.dns.addresses.map((a) => r.ip(a));
+    }
+  }
+
   // Whatever else mentions an identifier (reasons, evidence, kernel-reported names) gets the same hash.
   mapStrings(facts, (s) => r.text(s));
   facts.redacted = true;

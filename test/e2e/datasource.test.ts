@@ -107,6 +107,26 @@ describe('assess --spec checks the data sources from this host', () => {
     expect(outcome(report, 'DATA-005')?.outcome).toBe('pass');
   }, 30_000);
 
+  test('--redact: the hosts and addresses are hashed in facts, messages and every report; the verdicts stay', async () => {
+    const args = ['assess', '--spec', 'mlready.yaml', '--target', 'local', '--profile', 'training-cpu', '--format', 'json', '--timeout', '4'];
+    const options = { cwd: dir, env: env({ NODE_EXTRA_CA_CERTS: ca.caFile, MLREADY_REDACT_KEY: 'test-key' }) };
+    const plain = JSON.parse((await runCli(args, options)).stdout) as Report;
+    const junit = path.join(dir, 'redacted.xml');
+    const r = await runCli([...args, '--redact', '--report', `junit=${junit}`], options);
+    expect(r.code).toBe(1);
+    const text = r.stdout + r.stderr + readFileSync(junit, 'utf8');
+    for (const hidden of ['db.mlready-test.invalid', 'cache.mlready-test.invalid', SECRET]) expect(text).not.toContain(hidden);
+    const report = JSON.parse(r.stdout) as Report & { facts: { redacted: boolean; host: { hostname: string } } };
+    expect(report.facts.redacted).toBe(true);
+    expect(report.facts.host.hostname).toMatch(/^host-[0-9a-f]{12}$|^localhost/);
+    const items = Object.fromEntries(report.facts.dataSources.items.map((i) => [i.name as string, i]));
+    expect(items.ghost?.host).toMatch(/^host-[0-9a-f]{12}$/);
+    expect(items.files).toMatchObject({ host: 'localhost' }); // loopback names stay: verdicts depend on them
+    expect(outcome(report, 'DATA-001')).toMatchObject({ outcome: 'fail', message: expect.stringContaining(`ghost (${items.ghost!.host as string})`) });
+    const verdicts = (x: Report) => x.findings.map((f) => `${f.ruleId} ${f.outcome}`).sort();
+    expect(verdicts(report)).toEqual(verdicts(plain));
+  }, 30_000);
+
   test('behind an HTTP proxy (HTTPS_PROXY with credentials): https and s3 go through CONNECT, databases go direct; the credentials reach only the proxy', async () => {
     const auth = `Basic ${Buffer.from(`ml:${SECRET}`).toString('base64')}`;
     const proxy = await startConnectProxy({ requireAuth: auth });
