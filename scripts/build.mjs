@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importSrc } from './lib/import-src.mjs';
@@ -226,10 +227,12 @@ async function writeBuiltinRules() {
   // messages precompiled (options as in src/util/templates.ts), so that assess parses neither.
   const Handlebars = createRequire(import.meta.url)('handlebars');
   const { codeModule } = await importSrc('src/rules/cel-native-compile.ts');
+  const build = randomUUID();
   for (const [kind, bundle] of Object.entries(bundles)) {
-    writeFileSync(path.join(root, 'dist', BUNDLE_FILES[kind]), ascii(JSON.stringify(bundle)));
+    writeFileSync(path.join(root, 'dist', BUNDLE_FILES[kind]), ascii(JSON.stringify({ ...bundle, build })));
     const code = codeModule(
       bundle.rules.map((r) => ({ ...r, messageSpec: Handlebars.precompile(r.message, { noEscape: true, strict: false }) })),
+      build,
     );
     writeFileSync(path.join(root, 'dist', CODE_FILES[kind]), ascii(code.code));
   }

@@ -20,6 +20,7 @@ import { factsSchemaHasPath } from './schema-paths.js';
 import { WORKLOAD_KEYS } from '../workflow/workload.js';
 import { byString } from '../util/compare.js';
 import { requireCompiled } from '../util/compiled.js';
+import { trace } from '../util/trace.js';
 import { helpers, type NativeHelpers, type NativeProgram } from './cel-native.js';
 import type { TemplateSpec } from '../util/templates.js';
 
@@ -73,6 +74,8 @@ export interface RuleSet {
 export interface BuiltinBundle {
   rules: StoredRule[];
   profiles: LoadedProfile[];
+  /** The build that wrote it: its code module (CODE_FILES) must come from the same one. */
+  build?: string;
 }
 
 // ---------------------------------------------------------------- files
@@ -258,13 +261,21 @@ export interface RuleCode {
   message?: TemplateSpec;
 }
 
-/** A bundle's rules with their code attached (when the build wrote it). */
-function withCode(kind: keyof typeof BUNDLE_FILES, rules: StoredRule[]): StoredRule[] {
+/**
+ * A bundle's rules with their code attached, when the build wrote it — the same build: code from another
+ * one (a partial rebuild, a hand-edited dist/) could belong to other expressions, and is not used.
+ */
+function withCode(kind: keyof typeof BUNDLE_FILES, bundle: BuiltinBundle): StoredRule[] {
   const file = path.join(packageRoot(), 'dist', CODE_FILES[kind]);
-  if (!existsSync(file)) return rules;
-  const code = (requireCompiled(file) as (h: NativeHelpers) => Record<string, RuleCode>)(helpers);
-  for (const rule of rules) if (Object.hasOwn(code, rule.id)) rule.code = code[rule.id];
-  return rules;
+  if (!existsSync(file)) return bundle.rules;
+  const mod = requireCompiled(file) as { build: string; rules: (h: NativeHelpers) => Record<string, RuleCode> };
+  if (bundle.build === undefined || mod.build !== bundle.build) {
+    trace(`${CODE_FILES[kind]} is from another build than ${BUNDLE_FILES[kind]}: not used`);
+    return bundle.rules;
+  }
+  const code = mod.rules(helpers);
+  for (const rule of bundle.rules) if (Object.hasOwn(code, rule.id)) rule.code = code[rule.id];
+  return bundle.rules;
 }
 
 /** The built-in pack: the build's JSON bundle when present (fast), else the YAML sources. */
@@ -273,7 +284,7 @@ function readBuiltin(only?: 'environment' | 'artifact'): { rules: StoredRule[]; 
   if (existsSync(path.join(dist, BUNDLE_FILES.environment))) {
     const read = (kind: keyof typeof BUNDLE_FILES) => {
       const bundle = JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES[kind]), 'utf8')) as BuiltinBundle;
-      return { rules: withCode(kind, bundle.rules), profiles: bundle.profiles };
+      return { rules: withCode(kind, bundle), profiles: bundle.profiles };
     };
     const main = only === 'artifact' ? undefined : read('environment');
     const artifact = only === 'environment' ? undefined : read('artifact');

@@ -100,12 +100,13 @@ describe('ahead-of-time CEL for the built-in pack', () => {
     const mod = codeModule([
       { id: 'A-1', when: 'facts.host.cpu.cores > 1', check: 'type(facts.host) == map', messageSpec: '{"main": function () { return "m"; }}' },
       { id: 'A-2', check: 'facts.host.cpu.cores > 1', messageSpec: '{}' },
-    ]);
+    ], 'build-1');
     expect(mod.compiled).toBe(1);
     expect(mod.left).toEqual(['type(facts.host) == map']);
-    const module = { exports: undefined as unknown };
-    new Function('module', mod.code)(module);
-    const code = (module.exports as (h: unknown) => Record<string, Record<string, unknown>>)(helpers);
+    const exports = {} as { build: string; rules: (h: unknown) => Record<string, Record<string, unknown>> };
+    new Function('exports', mod.code)(exports);
+    expect(exports.build).toBe('build-1');
+    const code = exports.rules(helpers);
     expect(Object.keys(code['A-1']!).sort()).toEqual(['message', 'when']);
     // One program for an expression two rules share.
     expect(code['A-2']!.check).toBe(code['A-1']!.when);
