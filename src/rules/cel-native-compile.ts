@@ -26,7 +26,6 @@ const unsupported = (what: string): never => {
 
 const ROOTS = new Set(['facts', 'profile', 'workload', 'artifact', 'artifacts']);
 const BINARY: Record<string, string> = {
-  '==': 'h.eq',
   '<': 'h.lt',
   '<=': 'h.le',
   '>': 'h.gt',
@@ -61,6 +60,7 @@ const METHODS: Record<string, [string, number[]]> = {
   trim: ['h.trim', [0]],
   split: ['h.split', [1]],
   indexOf: ['h.indexOf', [1]],
+  substring: ['h.substring', [1, 2]],
   join: ['h.join', [0, 1]],
 };
 const MACROS: Record<string, string> = { all: 'h.all', exists: 'h.exists', exists_one: 'h.existsOne', filter: 'h.filter' };
@@ -104,7 +104,12 @@ function emit(node: unknown, scope: Map<string, string>, names: { next: number }
     }
     case '!=': {
       const [a, b] = pair();
-      return `!h.eq(${sub(a)}, ${sub(b)})`;
+      const test = typeTest(a, b, scope, names);
+      return test ? `!${test}` : `!h.eq(${sub(a)}, ${sub(b)})`;
+    }
+    case '==': {
+      const [a, b] = pair();
+      return typeTest(a, b, scope, names) ?? `h.eq(${sub(a)}, ${sub(b)})`;
     }
     case '&&':
     case '||': {
@@ -173,6 +178,19 @@ function emitMethod([name, receiver, callArgs]: [string, unknown, unknown[]], sc
   const method = METHODS[name];
   if (!method || !method[1].includes(callArgs.length)) return unsupported(`method ${name}`);
   return `${method[0]}(${[receiver, ...callArgs].map((a) => sub(a)).join(', ')})`;
+}
+
+/** CEL type names a JSON value can have, as `type(x) == NAME` compares them. */
+const TYPE_NAMES = new Set(['list', 'map', 'string', 'int', 'double', 'bool', 'null_type']);
+
+/** `type(E) == list` (either way round): a test of E's kind; undefined for any other comparison. */
+function typeTest(a: unknown, b: unknown, scope: Map<string, string>, names: { next: number }): string | undefined {
+  const [call, name] = isNode(a) && a.op === 'call' ? [a, b] : [b, a];
+  if (!isNode(call) || call.op !== 'call' || !isNode(name) || name.op !== 'id') return undefined;
+  const [fn, args] = call.args as [string, unknown[]];
+  const type = name.args as string;
+  if (fn !== 'type' || args.length !== 1 || scope.has('type') || scope.has(type) || !TYPE_NAMES.has(type)) return undefined;
+  return `h.typeIs(${emit(args[0], scope, names)}, ${JSON.stringify(type)})`;
 }
 
 function literal(v: unknown): string {

@@ -159,6 +159,27 @@ export const helpers = {
     }
     return out;
   },
+  /** `type(v) == name` for the type names of JSON values. */
+  typeIs(v: unknown, name: string): boolean {
+    switch (name) {
+      case 'list':
+        return Array.isArray(v);
+      case 'map':
+        return isMap(v);
+      case 'string':
+        return typeof v === 'string';
+      case 'int':
+        return typeof v === 'bigint';
+      case 'double':
+        return typeof v === 'number';
+      case 'bool':
+        return typeof v === 'boolean';
+      case 'null_type':
+        return v === null;
+      default:
+        return refuse();
+    }
+  },
   size(v: unknown): bigint {
     if (typeof v === 'string') {
       let n = 0;
@@ -198,6 +219,14 @@ export const helpers = {
   trim: (s: unknown): string => (typeof s === 'string' ? s.trim() : refuse()),
   split: (s: unknown, sep: unknown): string[] => (typeof s === 'string' && typeof sep === 'string' ? s.split(sep) : refuse()),
   indexOf: (s: unknown, p: unknown): bigint => (typeof s === 'string' && typeof p === 'string' ? BigInt(s.indexOf(p)) : refuse()),
+  /** `s.substring(start[, end])` by UTF-16 index, as the library counts; out of range is its error. */
+  substring(s: unknown, start: unknown, end?: unknown): string {
+    if (typeof s !== 'string' || typeof start !== 'bigint' || (end !== undefined && typeof end !== 'bigint')) return refuse();
+    const from = Number(start);
+    const to = end === undefined ? s.length : Number(end);
+    if (from < 0 || from > s.length || to < from || to > s.length) return missing();
+    return s.substring(from, to);
+  },
   join(list: unknown, sep: unknown = ''): string {
     if (!Array.isArray(list) || typeof sep !== 'string') return refuse();
     for (const el of list as unknown[]) if (typeof el !== 'string') return refuse();

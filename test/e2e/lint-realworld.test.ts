@@ -162,9 +162,11 @@ describe('mlready lint on real-world files', () => {
     expect(passed('COMPOSE-007')).toBe(2); // postgres and minio are waited on with service_healthy
   });
 
-  test('all fixtures at once: one report, every file read, nothing skipped', async () => {
-    const r = await runCli(['lint', '--format', 'json', FIXTURES], { env });
+  test('all fixtures at once: one report, every file read, nothing skipped, every rule as the build compiled it', async () => {
+    const r = await runCli(['lint', '--format', 'json', FIXTURES], { env: { ...env, MLREADY_TRACE: '1' } });
     expect([0, 1]).toContain(r.code);
+    expect(r.stderr).toMatch(/loaded builtin-code-artifact\.cjs/);
+    expect(r.stderr).not.toMatch(/CEL library/);
     const report = JSON.parse(r.stdout) as Report;
     assertValid('report', report);
     expect(report.lint?.files).toHaveLength(14);
