@@ -1,7 +1,7 @@
 /**
  * Reachability of the workflow's data sources from this host (`assess --spec`): for each one, a DNS
  * lookup, a TCP connect and — where the scheme uses TLS — a TLS handshake (PostgreSQL: its SSLRequest
- * first). All sources are checked in parallel; each check has its own deadline inside the budget, and a
+ * first; MySQL and MariaDB: the server's greeting, then the client's SSLRequest packet). All sources are checked in parallel; each check has its own deadline inside the budget, and a
  * step that runs out of time says so. Nothing is sent beyond what the handshake needs: no query, no
  * login, no HTTP request (through an HTTP proxy: a CONNECT, as the client's own would be).
  *
@@ -97,6 +97,51 @@ function postgresSslRequest(socket: net.Socket, ms: number): Promise<Step<true>>
     if (answer === 'S') return { ok: true, value: true };
     if (answer === 'N') return { ok: false, reason: 'the server does not offer TLS (answered N to SSLRequest)' };
     return { ok: false, reason: `not a PostgreSQL server (answered 0x${received[0]!.toString(16)} to SSLRequest)` };
+  });
+}
+
+/** MySQL capability flags of the handshake (https://dev.mysql.com/doc/dev/mysql-server/latest/group__group__cs__capabilities__flags.html). */
+const CLIENT_LONG_PASSWORD = 0x1;
+const CLIENT_PROTOCOL_41 = 0x200;
+const CLIENT_SSL = 0x800;
+const CLIENT_SECURE_CONNECTION = 0x8000;
+
+/**
+ * MySQL and MariaDB: the server speaks first, with its Initial Handshake packet (protocol 10), whose
+ * capability flags say whether it offers SSL; the client then sends an SSLRequest packet (the
+ * HandshakeResponse's first 32 bytes, CLIENT_SSL set) and starts TLS on the same connection. An ERR
+ * packet instead of the greeting (a host not allowed, too many connections) is the server's refusal.
+ */
+function mysqlSslRequest(socket: net.Socket, ms: number): Promise<Step<true>> {
+  const texts = { timeout: 'no greeting from the server', closed: 'the server closed the connection before its greeting' };
+  return exchange(socket, Buffer.alloc(0), ms, texts, (received) => {
+    if (received.length < 4) return undefined;
+    const length = received.readUIntLE(0, 3);
+    // A greeting is the first packet (sequence 0) and small; a banner of another protocol is not.
+    if (received[3] !== 0 || length > 16384) return { ok: false, reason: 'not a MySQL server (its first bytes are not a MySQL packet)' };
+    if (received.length < 4 + length) return undefined;
+    const packet = received.subarray(4, 4 + length);
+    if (packet[0] === 0xff) {
+      // ERR: code, then (protocol 4.1) '#' and a five-character SQL state, then the message.
+      const text = packet.subarray(packet[3] === 0x23 ? 9 : 3).toString('utf8').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+      return { ok: false, reason: `the server refused the connection: ${text} (error ${packet.readUInt16LE(1)})` };
+    }
+    const end = packet.indexOf(0, 1);
+    const flagsAt = end + 1 + 4 + 8 + 1; // thread id, scramble part 1, filler
+    if (packet[0] !== 10 || end < 0 || packet.length < flagsAt + 2) {
+      return { ok: false, reason: `not a MySQL server (its first packet is not a protocol-10 greeting)` };
+    }
+    if (!(packet.readUInt16LE(flagsAt) & CLIENT_SSL)) {
+      return { ok: false, reason: `the server does not offer TLS (${packet.subarray(1, end).toString('latin1')} greets without the SSL capability)` };
+    }
+    const request = Buffer.alloc(4 + 32);
+    request.writeUIntLE(32, 0, 3);
+    request[3] = 1; // sequence id: the reply to the greeting
+    request.writeUInt32LE(CLIENT_LONG_PASSWORD | CLIENT_PROTOCOL_41 | CLIENT_SSL | CLIENT_SECURE_CONNECTION, 4);
+    request.writeUInt32LE(16 * 1024 * 1024, 8); // max packet size
+    request[12] = 45; // utf8mb4_general_ci; the remaining 23 bytes stay zero
+    socket.write(request);
+    return { ok: true, value: true };
   });
 }
 
@@ -234,13 +279,12 @@ export async function checkDataSource(source: DataSourceInput, budgetMs: number,
   facts.tcp = { ok: true, ms: round(performance.now() - t1) };
 
   try {
-    if (endpoint.tls === 'direct' || endpoint.tls === 'postgres') {
-      if (endpoint.tls === 'postgres') {
-        const ssl = await postgresSslRequest(socket, left());
-        if (!ssl.ok) {
-          facts.tls = { ok: false, reason: ssl.reason };
-          return facts;
-        }
+    if (endpoint.tls !== 'none') {
+      const negotiate = { postgres: postgresSslRequest, mysql: mysqlSslRequest, direct: undefined }[endpoint.tls];
+      const ssl = negotiate ? await negotiate(socket, left()) : undefined;
+      if (ssl && !ssl.ok) {
+        facts.tls = { ok: false, reason: ssl.reason };
+        return facts;
       }
       const t = await handshake(socket, endpoint, left());
       facts.tls = t.ok

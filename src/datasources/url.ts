@@ -23,13 +23,13 @@ export interface Endpoint {
   /** The client will speak TLS: https, s3, gs, rediss, postgres with sslmode=require or stricter… */
   tlsExpected: boolean;
   /**
-   * How TLS starts: `direct` (TLS from the first byte), `postgres` (SSLRequest, then TLS), `none`, or
-   * `unprobed` (the protocol negotiates TLS in a way the check does not speak, e.g. MySQL).
+   * How TLS starts: `direct` (TLS from the first byte), `postgres` (SSLRequest, then TLS), `mysql` (the
+   * server's greeting offers SSL, the client's SSLRequest packet, then TLS), or `none`.
    */
-  tls: 'direct' | 'postgres' | 'none' | 'unprobed';
+  tls: 'direct' | 'postgres' | 'mysql' | 'none';
   /** The client verifies the server certificate (https, s3, gs; postgres verify-ca/verify-full). */
   verify: boolean;
-  /** A CA bundle the client is told to trust (postgres sslrootcert=, AWS_CA_BUNDLE for s3). */
+  /** A CA bundle the client is told to trust (postgres sslrootcert=, mysql ssl-ca=, AWS_CA_BUNDLE for s3). */
   caFile?: string;
   /** Look up SRV records first (mongodb+srv). */
   srv?: string;
@@ -230,7 +230,17 @@ function endpointOf(name: string, scheme: string, u: URL, e: NodeJS.ProcessEnv):
       need('a host');
       const mode = (u.searchParams.get('ssl-mode') ?? u.searchParams.get('sslmode') ?? '').toUpperCase();
       const tls = ['REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'].includes(mode) || u.searchParams.get('ssl') === 'true';
-      return { scheme, host, port: portOf(u, 3306, name), tlsExpected: tls, tls: tls ? 'unprobed' : 'none', verify: ['VERIFY_CA', 'VERIFY_IDENTITY'].includes(mode), via: mode ? `ssl-mode=${mode}` : 'no ssl-mode' };
+      const caFile = u.searchParams.get('ssl-ca') ?? u.searchParams.get('sslca') ?? undefined;
+      return {
+        scheme,
+        host,
+        port: portOf(u, 3306, name),
+        tlsExpected: tls,
+        tls: tls ? 'mysql' : 'none',
+        verify: ['VERIFY_CA', 'VERIFY_IDENTITY'].includes(mode),
+        ...(caFile && tls ? { caFile } : {}),
+        via: mode ? `ssl-mode=${mode}` : 'no ssl-mode',
+      };
     }
     case 'mongodb': {
       need('a host');

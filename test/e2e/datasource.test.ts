@@ -11,7 +11,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
 import { tempDir, writeJson, baseFacts } from '../helpers/facts.js';
-import { closedPort, startConnectProxy, makeCa, postgresBin, startPostgres, startTlsServer, type Postgres, type TestCa } from '../helpers/datasource-servers.js';
+import { closedPort, startConnectProxy, startPlainServer, makeCa, mariadbBin, postgresBin, startMariadb, startPostgres, startTlsServer, type Mariadb, type Postgres, type TestCa } from '../helpers/datasource-servers.js';
 import { assertRestrictedPod, listFiles, loadClientModels, podSpecsOf, validateComposeSpec, validateK8sObject, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
 
 const SECRET = 'Pa55-w0rd-never-printed';
@@ -168,6 +168,59 @@ describe('assess --spec checks the data sources from this host', () => {
       expect(outcome(report, id)).toMatchObject({ outcome: 'skipped', reason: 'target "data-sources" was not probed' });
     }
   });
+});
+
+describe('MySQL and MariaDB: the greeting, the SSLRequest packet, then TLS (Debian\'s MariaDB)', () => {
+  const requireMariadb = process.env.MLREADY_REQUIRE_MARIADB === '1';
+  const run = mariadbBin() !== undefined || requireMariadb ? test : test.skip;
+  let withTls: Mariadb | undefined;
+  let plain: Mariadb | undefined;
+  let notMysql: { port: number; close(): Promise<void> } | undefined;
+  let dir: string;
+  beforeAll(async () => {
+    if (mariadbBin() === undefined && !requireMariadb) return;
+    [withTls, plain] = await Promise.all([startMariadb({ ca }), startMariadb()]);
+    notMysql = await startPlainServer();
+    dir = path.join(work, 'mysql');
+    execFileSync('mkdir', ['-p', dir]);
+    writeFileSync(path.join(dir, 'mlready.yaml'), [
+      'apiVersion: mlready.dev/v1alpha1',
+      'kind: Workflow',
+      'metadata: { name: orders }',
+      'spec:',
+      '  framework: sklearn',
+      '  python: "3.11"',
+      '  dataSources:',
+      `    - { name: orders, url: "mysql://etl:${SECRET}@localhost:${withTls!.port}/orders?ssl-mode=VERIFY_IDENTITY" }`,
+      `    - { name: legacy, url: "mariadb://etl:${SECRET}@127.0.0.1:${plain!.port}/legacy?ssl-mode=REQUIRED" }`,
+      `    - { name: notdb, url: "mysql://127.0.0.1:${notMysql.port}/x?ssl-mode=REQUIRED" }`,
+      `    - { name: lax, url: "mysql://127.0.0.1:${plain!.port}/legacy" }`,
+      '  stages:',
+      '    - { name: train, type: batch, command: ["python", "train.py"] }',
+      '',
+    ].join('\n'));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([withTls?.stop(), plain?.stop(), notMysql?.close()]);
+  });
+
+  run('TLS where the server offers it, the reason where it does not; DATA-003 names the source that cannot', async () => {
+    const r = await runCli(['assess', '--spec', 'mlready.yaml', '--target', 'local', '--profile', 'training-cpu', '--format', 'json', '--fail-on', 'never', '--timeout', '4'],
+      { cwd: dir, env: cliEnv({ ...NO_PROXIES, NODE_EXTRA_CA_CERTS: ca.caFile }) });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    const report = JSON.parse(r.stdout) as Report;
+    const items = Object.fromEntries(report.facts.dataSources.items.map((i) => [i.name as string, i]));
+    expect(items.orders).toMatchObject({ scheme: 'mysql', tlsExpected: true, tcp: { ok: true }, tls: { ok: true, protocol: expect.stringMatching(/^TLSv1\.[23]$/), authorized: true } });
+    expect(items.legacy).toMatchObject({ scheme: 'mariadb', tlsExpected: true, tls: { ok: false, reason: expect.stringMatching(/^the server does not offer TLS \(.*MariaDB.* greets without the SSL capability\)$/) } });
+    expect(items.notdb).toMatchObject({ tcp: { ok: true }, tls: { ok: false, reason: 'the server closed the connection before its greeting' } });
+    // ssl-mode unset (PREFERRED) falls back to plain text: no TLS is expected, none is checked.
+    expect(items.lax).toMatchObject({ tlsExpected: false, tcp: { ok: true } });
+    expect(items.lax).not.toHaveProperty('tls');
+    const data003 = outcome(report, 'DATA-003');
+    expect(data003).toMatchObject({ outcome: 'fail', message: expect.stringContaining('legacy') });
+    expect(data003?.message).not.toContain('orders');
+  }, 60_000);
 });
 
 describe('scaffold wires data sources into compose, swarm and Kubernetes', () => {

@@ -1,7 +1,8 @@
 /**
  * Real loopback servers for the data-source tests: a certificate authority and a server certificate made with
- * the openssl CLI, a TLS server that uses them, a port nothing listens on, and Debian's PostgreSQL started
- * from a temporary data directory (as the postgres user when the tests run as root) with TLS on.
+ * the openssl CLI, a TLS server that uses them, a port nothing listens on, Debian's PostgreSQL started
+ * from a temporary data directory (as the postgres user when the tests run as root) with TLS on, and
+ * Debian's MariaDB, with TLS or without.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -158,6 +159,62 @@ export async function startPostgres(ca: TestCa): Promise<Postgres> {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGINT'); // fast shutdown
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- MariaDB
+
+/** Debian's MariaDB server, if installed (apt-get install mariadb-server). */
+export function mariadbBin(): string | undefined {
+  return ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].find((f) => existsSync(f));
+}
+
+export interface Mariadb {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts MariaDB on a free loopback port from a new data directory (mariadb-install-db), with TLS (the test
+ * CA's server certificate) or without. Nothing logs in: the check stops at the TLS handshake.
+ */
+export async function startMariadb(options: { ca?: TestCa } = {}): Promise<Mariadb> {
+  const server = mariadbBin();
+  if (!server) throw new Error('MariaDB is not installed (Debian: apt-get install mariadb-server)');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlready-mariadb-'));
+  const data = path.join(dir, 'data');
+  const user = process.getuid?.() === 0 ? ['--user=root'] : [];
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, ...user, '--auth-root-authentication-method=normal', '--skip-test-db'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await closedPort();
+  const tlsArgs = options.ca ? [`--ssl-cert=${options.ca.certFile}`, `--ssl-key=${options.ca.keyFile}`, `--ssl-ca=${options.ca.caFile}`] : [];
+  const child: ChildProcess = spawn(
+    server,
+    ['--no-defaults', `--datadir=${data}`, ...user, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${path.join(dir, 'sock')}`,
+      `--pid-file=${path.join(dir, 'pid')}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M', ...tlsArgs],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mariadbd exited (${child.exitCode}): ${log}`);
+    if (/ready for connections/.test(log)) break;
+    if (Date.now() > deadline) throw new Error(`mariadbd did not start on ${port}: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }

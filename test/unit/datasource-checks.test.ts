@@ -8,12 +8,14 @@ import { rmSync } from 'node:fs';
 import { checkDataSource, checkDataSources } from '../../src/datasources/check.js';
 import { assertValid } from '../helpers/schema.js';
 import { baseFacts } from '../helpers/facts.js';
-import { closedPort, makeCa, postgresBin, startPlainServer, startPostgres, startTlsServer, type Postgres, type TestCa } from '../helpers/datasource-servers.js';
+import { closedPort, makeCa, mariadbBin, postgresBin, startMariadb, startPlainServer, startPostgres, startTlsServer, type Mariadb, type Postgres, type TestCa } from '../helpers/datasource-servers.js';
 
 // .ci/run installs Debian's postgresql and sets MLREADY_REQUIRE_POSTGRES=1: there a missing server fails the tests.
 const requirePostgres = process.env.MLREADY_REQUIRE_POSTGRES === '1';
 const havePostgres = postgresBin() !== undefined;
 const describePg = havePostgres || requirePostgres ? describe : describe.skip;
+// Likewise Debian's mariadb-server and MLREADY_REQUIRE_MARIADB=1.
+const describeMariadb = mariadbBin() !== undefined || process.env.MLREADY_REQUIRE_MARIADB === '1' ? describe : describe.skip;
 
 let ca: TestCa;
 let tlsServer: { port: number; close(): Promise<void> };
@@ -135,6 +137,70 @@ describePg('Debian PostgreSQL on a loopback port', () => {
     } finally {
       pg.sql('ALTER SYSTEM RESET ssl');
       pg.sql('SELECT pg_reload_conf()');
+    }
+  });
+});
+
+describeMariadb('Debian MariaDB on a loopback port', () => {
+  let withTls: Mariadb;
+  let plainDb: Mariadb;
+  beforeAll(async () => {
+    [withTls, plainDb] = await Promise.all([startMariadb({ ca }), startMariadb()]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([withTls?.stop(), plainDb?.stop()]);
+  });
+
+  test('ssl-mode=REQUIRED: the greeting offers SSL, the SSLRequest packet starts TLS (not verified: REQUIRED does not verify)', async () => {
+    const r = await check('orders', `mysql://127.0.0.1:${withTls.port}/orders?ssl-mode=REQUIRED`);
+    expect(r).toMatchObject({ scheme: 'mysql', port: withTls.port, tlsExpected: true, tcp: { ok: true }, tls: { ok: true, protocol: expect.stringMatching(/^TLSv1\.[23]$/) } });
+  });
+
+  test('ssl-mode=VERIFY_IDENTITY with ssl-ca: the certificate verifies for localhost', async () => {
+    const r = await check('orders', `mysql://localhost:${withTls.port}/orders?ssl-mode=VERIFY_IDENTITY&ssl-ca=${encodeURIComponent(ca.caFile)}`);
+    expect(r.tls).toEqual({ ok: true, protocol: expect.any(String), authorized: true });
+  });
+
+  test('a server without TLS: the greeting lacks the SSL capability, and the reason names the server', async () => {
+    const r = await check('legacy', `mariadb://127.0.0.1:${plainDb.port}/legacy?ssl-mode=REQUIRED`);
+    expect(r.tls).toEqual({ ok: false, reason: expect.stringMatching(/^the server does not offer TLS \(\S*MariaDB\S* greets without the SSL capability\)$/) });
+  });
+});
+
+describe('MySQL greetings that are not an offer of TLS', () => {
+  /** A loopback server that sends `bytes` to each client, then waits. */
+  async function greeter(bytes: Buffer): Promise<{ port: number; close(): void }> {
+    const net = await import('node:net');
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.write(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as { port: number }).port, close: () => server.close() };
+  }
+
+  test('an ERR packet in place of the greeting is the server refusing, in its words', async () => {
+    // ER_CON_COUNT_ERROR as MySQL sends it before the handshake: 0xff, code 1040, the message.
+    const message = Buffer.from('Too many connections');
+    const packet = Buffer.concat([Buffer.from([0xff, 0x10, 0x04]), message]);
+    const server = await greeter(Buffer.concat([Buffer.from([packet.length, 0, 0, 0]), packet]));
+    try {
+      const r = await check('orders', `mysql://127.0.0.1:${server.port}/x?ssl-mode=REQUIRED`);
+      expect(r.tls).toEqual({ ok: false, reason: 'the server refused the connection: Too many connections (error 1040)' });
+    } finally {
+      server.close();
+    }
+  });
+
+  test('another protocol on the port (an SSH banner) is not taken for a MySQL server, and no time is lost waiting', async () => {
+    const server = await greeter(Buffer.from('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n'));
+    try {
+      const started = performance.now();
+      const r = await check('orders', `mysql://127.0.0.1:${server.port}/x?ssl-mode=REQUIRED`, {}, 3000);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(r.tls).toEqual({ ok: false, reason: 'not a MySQL server (its first bytes are not a MySQL packet)' });
+    } finally {
+      server.close();
     }
   });
 });

@@ -36,7 +36,7 @@ test('other schemes: https, redis/rediss, mongodb, mysql; an unknown scheme need
   expect(endpoint('redis://cache')).toMatchObject({ port: 6379, tlsExpected: false });
   expect(endpoint('mongodb://m1:27017/db?tls=true')).toMatchObject({ tlsExpected: true, tls: 'direct' });
   expect(endpoint('mongodb+srv://cluster0.example.net/db')).toMatchObject({ tlsExpected: true, srv: '_mongodb._tcp.cluster0.example.net' });
-  expect(endpoint('mysql://db/x?ssl-mode=REQUIRED')).toMatchObject({ port: 3306, tlsExpected: true, tls: 'unprobed' });
+  expect(endpoint('mysql://db/x?ssl-mode=REQUIRED')).toMatchObject({ port: 3306, tlsExpected: true, tls: 'mysql' });
   expect(endpoint('thrift://hive:9083')).toMatchObject({ port: 9083, tlsExpected: false });
   expect(() => endpoint('thrift://hive')).toThrow(/no default port is known for thrift/);
 });
