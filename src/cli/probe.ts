@@ -1,5 +1,4 @@
 import { collectFacts, type Target } from '../facts/collect.js';
-import { redactFacts } from '../facts/redact.js';
 import { stderrProgress } from './progress.js';
 
 export interface ProbeOptions {
@@ -32,6 +31,7 @@ export async function probeCommand(opts: ProbeOptions): Promise<void> {
     kubernetes: kubernetesOptions(opts),
   });
   progress.done();
-  if (opts.redact) facts = redactFacts(facts);
+  // Redaction (and node:crypto, ~2 ms to load) only when asked for.
+  if (opts.redact) facts = (await import('../facts/redact.js')).redactFacts(facts);
   process.stdout.write(`${JSON.stringify(facts, null, opts.pretty ? 2 : undefined)}\n`);
 }
