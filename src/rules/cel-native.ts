@@ -1,15 +1,16 @@
 /**
  * The run-time half of the built-in pack's ahead-of-time CEL: the helpers that the JavaScript written by
  * `cel-native-compile.ts` calls. The build compiles each built-in expression once, from the CEL
- * library's own AST, into a plain function over these helpers (dist/builtin-cel.cjs); `assess` then
- * evaluates the built-in rules without parsing or type-checking CEL at all.
+ * library's own AST, into a plain function over these helpers (dist/builtin-code*.cjs); `assess` and
+ * `lint` then evaluate the built-in rules without parsing or type-checking CEL at all.
  *
- * The contract that keeps this exact: a helper returns what @marcbachmann/cel-js returns for the same
- * values, or throws. It never guesses. Every throw — a missing key, a type the helper does not handle,
- * an overflow — makes the caller evaluate the expression again with the CEL library, whose value or
- * error is then the result (see `lazyExpression` in cel.ts). So the fast path only has to be right on
- * the values it accepts, and test/rules/cel-native.test.ts checks that against the library for every
- * built-in expression over every rule fixture, and for every helper over a grid of values.
+ * The contract that keeps this exact: for the same values, a helper returns what @marcbachmann/cel-js
+ * returns, throws CelError where the library raises an error too (a key a map lacks, an index past the
+ * end), or refuses (NotNative) — it never guesses. A refusal makes the caller evaluate the expression
+ * again with the library, whose value or error is then the result (see `lazyExpression` in cel.ts). So
+ * the fast path only has to be right on the values it accepts, and test/unit/rules-cel-native.test.ts
+ * holds it to the library for every built-in expression over every rule fixture and saved facts
+ * document, and for every helper over a grid of values.
  */
 import { parseQuantity } from '../util/quantity.js';
 import { quantityBytesValue, versionAtLeast } from './cel-functions.js';

@@ -177,8 +177,6 @@ export interface CompiledExpression {
   source: string;
   refs: Reference[];
   evaluate(context: Record<string, unknown>): unknown;
-  /** Parses now an expression whose parsing was deferred (see lazyExpression). */
-  prepare?(): void;
 }
 
 /** Parses, renames `bytes(` calls, and compiles. Throws CelCompileError with the source offset. */
@@ -206,8 +204,9 @@ export function compileExpression(source: string): CompiledExpression {
  * known, and it is parsed only when first needed — rules that a run skips are never parsed.
  *
  * With `native` (the build's compiled JavaScript for it, see cel-native.ts) the CEL library is not
- * needed at all unless the program throws: a refusal, a missing key or a type error is evaluated again
- * by the library, whose value or error stands.
+ * needed at all unless the program throws: where it refuses a value, the library evaluates the
+ * expression and its value or error stands; where it raises an error the library raises too (a missing
+ * key), that error is thrown, with the library's message written only if someone reads it.
  */
 export function lazyExpression(source: string, refs: Reference[], native?: NativeProgram): CompiledExpression {
   let program: Program | undefined;
@@ -228,14 +227,7 @@ export function lazyExpression(source: string, refs: Reference[], native?: Nativ
       },
     };
   }
-  return {
-    source,
-    refs,
-    evaluate: library,
-    prepare() {
-      program ??= parsed(source);
-    },
-  };
+  return { source, refs, evaluate: library };
 }
 
 /** An evaluation error whose message comes from running the expression in the CEL library, on demand. */
