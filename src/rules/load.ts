@@ -266,16 +266,27 @@ export interface RuleCode {
  * one (a partial rebuild, a hand-edited dist/) could belong to other expressions, and is not used.
  */
 function withCode(kind: keyof typeof BUNDLE_FILES, bundle: BuiltinBundle): StoredRule[] {
-  const file = path.join(packageRoot(), 'dist', CODE_FILES[kind]);
-  if (!existsSync(file)) return bundle.rules;
-  const mod = requireCompiled(file) as { build: string; rules: (h: NativeHelpers) => Record<string, RuleCode> };
-  if (bundle.build === undefined || mod.build !== bundle.build) {
+  const code = codeOf(kind);
+  if (!code) return bundle.rules;
+  if (bundle.build === undefined || code.build !== bundle.build) {
     trace(`${CODE_FILES[kind]} is from another build than ${BUNDLE_FILES[kind]}: not used`);
     return bundle.rules;
   }
-  const code = mod.rules(helpers);
-  for (const rule of bundle.rules) if (Object.hasOwn(code, rule.id)) rule.code = code[rule.id];
+  for (const rule of bundle.rules) if (Object.hasOwn(code.rules, rule.id)) rule.code = code.rules[rule.id];
   return bundle.rules;
+}
+
+/** Each code module loads once per process (its programs are pure: rule sets loaded later share them). */
+const codeModules = new Map<string, { build: string; rules: Record<string, RuleCode> } | null>();
+function codeOf(kind: keyof typeof BUNDLE_FILES): { build: string; rules: Record<string, RuleCode> } | undefined {
+  const file = path.join(packageRoot(), 'dist', CODE_FILES[kind]);
+  let code = codeModules.get(file);
+  if (code === undefined) {
+    const mod = existsSync(file) ? (requireCompiled(file) as { build: string; rules: (h: NativeHelpers) => Record<string, RuleCode> }) : undefined;
+    code = mod ? { build: mod.build, rules: mod.rules(helpers) } : null;
+    codeModules.set(file, code);
+  }
+  return code ?? undefined;
 }
 
 /** The built-in pack: the build's JSON bundle when present (fast), else the YAML sources. */
