@@ -12,7 +12,7 @@ import type { Target } from '../facts/collect.js';
 import type { Facts } from '../facts/schema.js';
 import type { Report } from '../report/schema.js';
 import type { FailOn } from '../rules/score.js';
-import { EXIT, InputError } from './errors.js';
+import { EXIT, InputError, UsageError } from './errors.js';
 import { stderrProgress } from './progress.js';
 import { writeFilesAtomically } from '../util/write.js';
 import { trace } from '../util/trace.js';
@@ -45,6 +45,8 @@ export interface AssessOptions {
   notify?: string;
   /** --redact: identifiers in the facts (and so in every report) replaced with stable hashes. */
   redact?: boolean;
+  /** --with: the add-ons scaffold will write (as `scaffold --with`), for K8S-017. */
+  with?: string;
 }
 
 /** The gate settings of a report, from the flags assess and lint share. */
@@ -85,6 +87,10 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   const specFile = opts.spec ?? (existsSync(path.join(cwd, DEFAULT_SPEC_FILE)) ? path.join(cwd, DEFAULT_SPEC_FILE) : undefined);
   const spec = specFile ? (await import('../workflow/load.js')).readSpec(specFile) : undefined;
   const workload = spec ? (await import('../workflow/workload.js')).deriveWorkload(spec.doc) : undefined;
+  const addons = opts.with !== undefined ? (await import('./scaffold.js')).parseWith(opts.with) : [];
+  if (addons.length && !spec) {
+    throw new UsageError(`--with needs a workflow spec (--spec FILE, or ${DEFAULT_SPEC_FILE} in the working directory): the add-ons are scaffolded for its stages`);
+  }
   trace('assess: spec');
   const factsPromise: Promise<Facts> = opts.facts
     ? import('../facts/load.js').then((m) => m.loadFactsFile(opts.facts!))
@@ -133,6 +139,11 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
     if (!facts.targets.includes('data-sources')) facts.targets.push('data-sources');
     facts.probes.push({ target: 'data-sources', durationMs: checked.durationMs, outcome: checked.section.status === 'ok' ? 'ok' : 'failed' });
     facts.probes.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  }
+  // The add-ons' objects, as scaffold would write them for these facts, join what K8S-017 checks.
+  if (addons.length && spec && workload) {
+    const kinds = (await import('../workflow/kinds.js')).scaffoldKinds(spec, facts, addons);
+    workload.creates = [...new Set([...workload.creates, ...kinds])].sort();
   }
   // Redaction keeps verdicts (loopback and cluster-local names stay), so the rules judge the redacted facts
   // and no report, message or webhook can show what it hid.

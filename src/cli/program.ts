@@ -110,6 +110,7 @@ export function buildProgram(): Command {
       .option('--spec <file>', 'workflow spec giving rules a workload (default: mlready.yaml in the working directory, when present)')
       .option('--facts <file>', 'evaluate a saved facts document (from mlready probe) instead of probing')
       .option('--redact', `${REDACT_HELP}, in the facts and in every report (the verdicts stay the same)`)
+      .option('--with <addons>', 'add-ons you scaffold with (as scaffold --with: monitoring, logging, alerting, ingress): K8S-017 checks you may create their objects too')
       .option('--notify <url>', 'after the gate, POST a summary to this webhook (Slack-compatible; never fails the gate; the URL is never printed)'),
   ).addHelpText('after', EXIT_CODES_HELP);
   assess.action(async (opts) => {

@@ -6,12 +6,9 @@
  * double-quoted with escapes, so every string reaches its reader unchanged. So are the YAML 1.1
  * special scalars `=` (the "value" key, which PyYAML refuses to load plain) and `<<` (the merge key).
  */
-import { createRequire } from 'node:module';
-import type * as YamlLib from 'yaml';
+import { yamlLibrary } from '../util/yaml-source.js';
 
-// The same `yaml` instance util/yaml-source.ts loads for reading specs: one copy per process.
-let lib: typeof YamlLib | undefined;
-const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+const yaml = yamlLibrary;
 
 const NEEDS_DOUBLE_QUOTES = /[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]|^(=|<<)$/;
 /** Characters `yaml` leaves raw inside double quotes; only ever inside double-quoted scalars here. */

@@ -3,12 +3,10 @@
  * multi-document files, `List` objects and kustomize output. A document that is neither is skipped with
  * a note; a YAML syntax error becomes an `invalid` artifact with its line.
  */
-import { createRequire } from 'node:module';
-import type * as YamlLib from 'yaml';
+import { yamlLibrary } from '../util/yaml-source.js';
 import type { ComposeServiceArtifact, InvalidArtifact, KubernetesArtifact, PodContainer, PodTemplate } from './model.js';
 
-let lib: typeof YamlLib | undefined;
-const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+const yaml = yamlLibrary;
 
 type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json => !!x && typeof x === 'object' && !Array.isArray(x);

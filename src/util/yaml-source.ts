@@ -7,10 +7,11 @@ import type * as YamlLib from 'yaml';
 import type { Document } from 'yaml';
 import { InputError } from '../cli/errors.js';
 
-// `yaml` loads on first use: commands that read no YAML (probe, assess with the built-in rules only)
-// never pay for it.
+// `yaml` loads on first use, from node_modules (it stays out of the bundle): commands that read or write no
+// YAML (probe, assess with the built-in rules only) never pay for it. One instance per process.
 let lib: typeof YamlLib | undefined;
-const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+export const yamlLibrary = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+const yaml = yamlLibrary;
 
 export interface YamlSource {
   file: string;

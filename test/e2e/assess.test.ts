@@ -355,6 +355,43 @@ describe('user rule packs', () => {
   });
 });
 
+describe('assess --with: the add-ons scaffold will write', () => {
+  const denied = ['create servicemonitors.monitoring.coreos.com', 'create certificates.cert-manager.io'];
+  let work: string;
+  beforeAll(() => {
+    work = tempDir();
+    writeFileSync(path.join(work, 'mlready.yaml'), readFileSync(path.join(ROOT, 'examples', 'huggingface-inference', 'mlready.yaml')));
+    // A cluster with the Prometheus Operator and cert-manager where this identity may create neither's objects.
+    writeJson(work, 'cluster.json', patchedFacts({ cluster: { kubernetes: { access: { can: Object.fromEntries(denied.map((k) => [k, false])), denied } } } }, 'k8s-gpu-cluster'));
+  });
+  const k8s017 = async (args: string[]) => (await assessJson(['--facts', 'cluster.json', '--fail-on', 'never', ...args], { cwd: work })).report.findings.find((f) => f.ruleId === 'K8S-017');
+
+  test('K8S-017 checks the objects of the add-ons too, as scaffold would write them for these facts', async () => {
+    expect(await k8s017([])).toMatchObject({ outcome: 'pass' });
+    const monitoring = await k8s017(['--with', 'monitoring']);
+    expect(monitoring).toMatchObject({ outcome: 'fail', message: expect.stringContaining('ServiceMonitor (create servicemonitors.monitoring.coreos.com)') });
+    expect(monitoring?.message).not.toContain('Certificate');
+    const all = await k8s017(['--with', 'monitoring,logging,alerting,ingress']);
+    expect(all?.message).toMatch(/Certificate \(create certificates\.cert-manager\.io\), ServiceMonitor/);
+  });
+
+  test('without the Prometheus Operator scaffold writes scrape annotations, not ServiceMonitors: nothing more to create', async () => {
+    writeJson(work, 'no-operator.json', patchedFacts({ cluster: { kubernetes: { addons: { prometheusOperator: false, alertmanager: false }, access: { can: Object.fromEntries(denied.map((k) => [k, false])), denied } } } }, 'k8s-gpu-cluster'));
+    const r = await assessJson(['--facts', 'no-operator.json', '--fail-on', 'never', '--with', 'monitoring'], { cwd: work });
+    expect(r.report.findings.find((f) => f.ruleId === 'K8S-017')).toMatchObject({ outcome: 'pass' });
+  });
+
+  test('--with needs a spec, and names only known add-ons (exit 2)', async () => {
+    const elsewhere = tempDir();
+    const noSpec = await runCli(['assess', '--facts', path.join(work, 'cluster.json'), '--with', 'monitoring'], { env, cwd: elsewhere });
+    expect(noSpec.code).toBe(2);
+    expect(noSpec.stderr).toBe('mlready: --with needs a workflow spec (--spec FILE, or mlready.yaml in the working directory): the add-ons are scaffolded for its stages\n');
+    const unknown = await runCli(['assess', '--facts', 'cluster.json', '--with', 'grafana'], { env, cwd: work });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--with: unknown add-on "grafana": valid add-ons are monitoring, logging, alerting, ingress/);
+  });
+});
+
 describe('bad input', () => {
   test.each([
     ['malformed JSON', () => { const f = path.join(dir, 'bad.json'); writeFileSync(f, '{\n  "schemaVersion": "1.0.0",\n  oops\n}'); return ['--facts', f]; }, /bad\.json:3: the facts file is not valid JSON/],

@@ -121,6 +121,11 @@ describe('mlready probe --target k8s against a simulated cluster', () => {
           'create serviceaccounts',
           'create services',
           'create services.serving.knative.dev',
+          'create servicemonitors.monitoring.coreos.com',
+          'create podmonitors.monitoring.coreos.com',
+          'create prometheusrules.monitoring.coreos.com',
+          'create alertmanagerconfigs.monitoring.coreos.com',
+          'create certificates.cert-manager.io',
         ].sort(),
       );
       expect(k8s.access.can['create jobs.batch']).toBe(true);

@@ -40,6 +40,12 @@ export const ACCESS_CHECKS: [string, string, string][] = [
   ['create', 'networking.k8s.io', 'ingresses'],
   ['create', 'kubeflow.org', 'pytorchjobs'],
   ['create', 'serving.knative.dev', 'services'],
+  // What `scaffold --with` adds: monitoring and alerting through the Prometheus Operator, certificates.
+  ['create', 'monitoring.coreos.com', 'servicemonitors'],
+  ['create', 'monitoring.coreos.com', 'podmonitors'],
+  ['create', 'monitoring.coreos.com', 'prometheusrules'],
+  ['create', 'monitoring.coreos.com', 'alertmanagerconfigs'],
+  ['create', 'cert-manager.io', 'certificates'],
   // Cluster-scoped: asked without a namespace.
   ['create', '', 'namespaces'],
 ];
