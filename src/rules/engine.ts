@@ -251,9 +251,17 @@ export function evaluateRule(
   ctx: PreparedContext,
   severity: SeverityName = rule.severity,
 ): Finding {
+  // One finding per call: its common part is completed in place (the same keys, in the same order, as a copy).
   const base = baseFinding(rule, severity, ctx.scope);
-  const skipped = (reason: string): Finding => ({ ...base, outcome: 'skipped', reason });
-  const unknown = (reason: string): Finding => ({ ...base, outcome: 'unknown', reason, message: reason });
+  const done = (outcome: Outcome, reason?: string, message?: string): Finding => {
+    const f = base as Finding;
+    f.outcome = outcome;
+    if (reason !== undefined) f.reason = reason;
+    if (message !== undefined) f.message = message;
+    return f;
+  };
+  const skipped = (reason: string): Finding => done('skipped', reason);
+  const unknown = (reason: string): Finding => done('unknown', reason, reason);
 
   if (!selectedByProfile(rule, ctx.profile)) return skipped(`not part of the ${ctx.profile.name} profile`);
   const plan = planOf(rule);
@@ -299,7 +307,7 @@ export function evaluateRule(
   if (reason) return unknown(reason);
   const { value, error } = run(rule.checkExpr, 'check');
   if (error) return error;
-  if (value === true) return { ...base, outcome: 'pass' };
+  if (value === true) return done('pass');
   if (value !== false) return unknown(`rule error in check: expected a bool, got ${typeof fromCel(value)}`);
 
   let details: unknown;
@@ -316,7 +324,7 @@ export function evaluateRule(
   } catch (e) {
     message = `${rule.title} (message template error: ${evaluationMessage(e)})`;
   }
-  return { ...base, outcome: 'fail', message };
+  return done('fail', undefined, message);
 }
 
 /** Waivers and config overrides, shared by environment and artifact evaluation. */
