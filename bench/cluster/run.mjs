@@ -29,7 +29,7 @@ const PODS = arg('pods', 100000);
 const KUBECTL_RUNS = arg('kubectl-runs', 1);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-if (!existsSync(path.join(root, 'dist', 'cli.js'))) {
+if (!existsSync(path.join(root, 'dist', 'cli.cjs'))) {
   console.error('build first: npm run build');
   process.exit(2);
 }
