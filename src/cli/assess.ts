@@ -147,6 +147,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
   }
   // Redaction keeps verdicts (loopback and cluster-local names stay), so the rules judge the redacted facts
   // and no report, message or webhook can show what it hid.
+  const hostname = facts.host.hostname;
   if (opts.redact) facts = (await import('../facts/redact.js')).redactFacts(facts);
   trace('assess: facts');
   progress.done();
@@ -156,6 +157,7 @@ export async function assessCommand(opts: AssessOptions): Promise<number> {
     config: config.doc,
     ...(config.file ? { configFile: config.file } : {}),
     ...(workload ? { workload: workload as unknown as Record<string, unknown> } : {}),
+    ...(opts.redact ? { waiverScope: hostname } : {}),
   });
   if (baseline) for (const f of evaluation.findings) if (f.outcome === 'fail' && baseline.has(failingKey(f))) f.baseline = true;
   trace('assess: evaluated');

@@ -14,6 +14,8 @@ export interface JudgeInput {
   config: ConfigDoc;
   configFile?: string;
   workload?: Record<string, unknown>;
+  /** See EvaluationInput.waiverScope. */
+  waiverScope?: string;
 }
 
 export interface Judgement {
@@ -32,6 +34,7 @@ export function judge(ruleSet: RuleSet, input: JudgeInput): Judgement {
     profile: choice.profile,
     config: input.config,
     ...(input.workload ? { workload: input.workload } : {}),
+    ...(input.waiverScope !== undefined ? { waiverScope: input.waiverScope } : {}),
   });
   return { choice, evaluation };
 }

@@ -244,6 +244,12 @@ describe('baselines and the config file', () => {
     expect(code).toBe(0);
     const text = await runCli(['assess', '--facts', broken], { env, cwd: cdir });
     expect(text.stdout).toMatch(/Expired waivers \(1\)/);
+    // --redact: the findings name the host by its hash, the scoped waiver still matches the real name.
+    const redacted = await runCli(['assess', '--facts', broken, '--redact', '--format', 'json'], { env: { ...env, MLREADY_REDACT_KEY: 'k' }, cwd: cdir });
+    expect(redacted.stdout).not.toContain('gpu-node-01');
+    const hashed = (JSON.parse(redacted.stdout) as Report).findings.find((f) => f.ruleId === 'HOST-001');
+    expect(hashed).toMatchObject({ outcome: 'waived', scope: expect.stringMatching(/^host-[0-9a-f]{12}$/) });
+    expect(redacted.code).toBe(code);
   });
 });
 
