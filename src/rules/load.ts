@@ -247,7 +247,7 @@ export function readPack(dir: string): { name: string; rules: (StoredRule & { te
 }
 
 export const BUILTIN_DIR = () => path.join(packageRoot(), 'rules');
-/** The build's bundle of the built-in pack: profiles and environment rules, and artifact rules apart. */
+/** The build's bundles of the built-in pack: environment rules, and artifact rules apart; both with the profiles. */
 export const BUNDLE_FILES = { environment: 'builtin-rules.json', artifact: 'builtin-rules-artifact.json' } as const;
 /** The code the build writes next to each bundle (src/rules/cel-native-compile.ts), by rule id. */
 export const CODE_FILES = { environment: 'builtin-code.cjs', artifact: 'builtin-code-artifact.cjs' } as const;
@@ -299,8 +299,7 @@ function readBuiltin(only?: 'environment' | 'artifact'): { rules: StoredRule[]; 
     };
     const main = only === 'artifact' ? undefined : read('environment');
     const artifact = only === 'environment' ? undefined : read('artifact');
-    const profiles = main?.profiles ?? (JSON.parse(readFileSync(path.join(dist, BUNDLE_FILES.environment), 'utf8')) as BuiltinBundle).profiles;
-    return { rules: [...(main?.rules ?? []), ...(artifact?.rules ?? [])], profiles };
+    return { rules: [...(main?.rules ?? []), ...(artifact?.rules ?? [])], profiles: (main ?? artifact)!.profiles };
   }
   const pack = readPack(BUILTIN_DIR());
   const rules = only ? pack.rules.filter((r) => (r.appliesTo ?? 'environment') === only) : pack.rules;
@@ -376,7 +375,8 @@ export function builtinBundles(): Record<keyof typeof BUNDLE_FILES, BuiltinBundl
   const isArtifact = (r: StoredRule) => r.appliesTo === 'artifact';
   return {
     environment: { rules: all.rules.filter((r) => !isArtifact(r)), profiles: all.profiles },
-    artifact: { rules: all.rules.filter(isArtifact), profiles: [] },
+    // Each bundle carries the profiles (a few KiB): lint reads the artifact bundle alone.
+    artifact: { rules: all.rules.filter(isArtifact), profiles: all.profiles },
   };
 }
 

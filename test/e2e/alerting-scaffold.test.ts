@@ -4,17 +4,15 @@
  * operator), the Alertmanager configuration passes `amtool check-config` (Debian's
  * prometheus-alertmanager), and no credential value is written anywhere — only files and Secret keys.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
-import { tempDir, writeJson } from '../helpers/facts.js';
-import { listFiles, SCENARIOS, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
+import { tempDir } from '../helpers/facts.js';
+import { listFiles, scaffoldExamples, SCENARIOS, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
 import { AMTOOL, check, haveTool, PROMTOOL, stringsOf } from '../helpers/monitoring-validate.js';
 import type { Facts } from '../../src/facts/schema.js';
 
 type Obj = Record<string, unknown>;
-const env = cliEnv();
 const withoutOperator = (): Facts => {
   const f = SCENARIOS['laptop-targets-gpu-cluster']!();
   const k8s = f.cluster!.kubernetes as { addons: Obj };
@@ -30,23 +28,11 @@ const CASES: { example: string; scenario: string; facts?: () => Facts; k8s: 'ope
 ];
 const name = (c: (typeof CASES)[number]) => `${c.example}/${c.scenario}`;
 let work: string;
-const outputs = new Map<string, string>();
+let outputs = new Map<string, string>();
 
 beforeAll(async () => {
   work = tempDir('mlready-alerting-e2e-');
-  mkdirSync(path.join(work, 'facts'));
-  await Promise.all(
-    CASES.map(async (c) => {
-      const dir = path.join(work, c.example, c.scenario);
-      cpSync(path.join(ROOT, 'examples', c.example), dir, { recursive: true });
-      const args = ['scaffold', '--with', 'monitoring,alerting'];
-      const facts = c.facts ?? SCENARIOS[c.scenario];
-      if (facts) args.push('--facts', writeJson(path.join(work, 'facts'), `${c.example}-${c.scenario}.json`, facts()));
-      const r = await runCli(args, { env, cwd: dir });
-      if (r.code !== 0) throw new Error(`${name(c)}: exit ${r.code}: ${r.stderr}`);
-      outputs.set(name(c), dir);
-    }),
-  );
+  outputs = await scaffoldExamples(work, CASES, 'monitoring,alerting');
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -9,12 +9,12 @@
  * - `mlready lint` finds nothing above info; a second run changes nothing (JSON files via the manifest).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
-import { tempDir, writeJson } from '../helpers/facts.js';
-import { assertRestrictedPod, listFiles, loadClientModels, podSpecsOf, SCENARIOS, validateComposeSpec, validateK8sObject, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
+import { cliEnv, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/facts.js';
+import { assertRestrictedPod, listFiles, loadClientModels, podSpecsOf, scaffoldExamples, SCENARIOS, validateComposeSpec, validateK8sObject, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
 import { check, COMPOSE, haveTool, PROMTOOL, validateDashboard, validateOperatorObject } from '../helpers/monitoring-validate.js';
 
 type Obj = Record<string, unknown>;
@@ -30,23 +30,12 @@ const CASES: { example: string; scenario: string; monitors: boolean; gpu: boolea
 ];
 const name = (c: (typeof CASES)[number]) => `${c.example}/${c.scenario}`;
 let work: string;
-const outputs = new Map<string, string>();
+let outputs = new Map<string, string>();
 
 beforeAll(async () => {
   await loadClientModels();
   work = tempDir('mlready-monitoring-e2e-');
-  mkdirSync(path.join(work, 'facts'));
-  await Promise.all(
-    CASES.map(async (c) => {
-      const dir = path.join(work, c.example, c.scenario);
-      cpSync(path.join(ROOT, 'examples', c.example), dir, { recursive: true });
-      const args = ['scaffold', '--with', 'monitoring,alerting'];
-      if (SCENARIOS[c.scenario]) args.push('--facts', writeJson(path.join(work, 'facts'), `${c.scenario}.json`, SCENARIOS[c.scenario]!()));
-      const r = await runCli(args, { env, cwd: dir });
-      if (r.code !== 0) throw new Error(`${name(c)}: exit ${r.code}: ${r.stderr}`);
-      outputs.set(name(c), dir);
-    }),
-  );
+  outputs = await scaffoldExamples(work, CASES, 'monitoring,alerting');
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -132,7 +121,7 @@ describe.each(CASES)('$example with $scenario', (c) => {
   });
 
   test('a second run changes nothing', async () => {
-    const args = ['scaffold', '--with', 'monitoring,alerting', ...(SCENARIOS[c.scenario] ? ['--facts', path.join(work, 'facts', `${c.scenario}.json`)] : [])];
+    const args = ['scaffold', '--with', 'monitoring,alerting', ...(SCENARIOS[c.scenario] ? ['--facts', path.join(work, 'facts', `${c.example}-${c.scenario}.json`)] : [])];
     const r = await runCli(args, { env, cwd: dir() });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/ 0 created, 0 updated, \d+ unchanged/);

@@ -5,14 +5,44 @@
  * maps), Pod Security "restricted", compose files against the compose-spec JSON schema.
  */
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYamlText } from 'yaml';
-import { baseFacts } from '../helpers/facts.js';
+import { baseFacts, writeJson } from '../helpers/facts.js';
+import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
 import { mergePatch } from '../../src/rules/tester.js';
 import type { Facts } from '../../src/facts/schema.js';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Copies each example into `work/<example>/<scenario>` and runs `mlready scaffold --with ADDONS` there as a
+ * user would (the CLI as a process), with the scenario's facts (`facts`, else SCENARIOS[scenario], else
+ * none). Returns the output directory of each case by `<example>/<scenario>`; throws on a failed scaffold.
+ */
+export async function scaffoldExamples(
+  work: string,
+  cases: { example: string; scenario: string; facts?: () => Facts }[],
+  addons: string,
+): Promise<Map<string, string>> {
+  const env = cliEnv();
+  mkdirSync(path.join(work, 'facts'), { recursive: true });
+  const dirs = new Map<string, string>();
+  await Promise.all(
+    cases.map(async (c) => {
+      const name = `${c.example}/${c.scenario}`;
+      const dir = path.join(work, c.example, c.scenario);
+      cpSync(path.join(ROOT, 'examples', c.example), dir, { recursive: true });
+      const args = ['scaffold', '--with', addons];
+      const facts = c.facts ?? SCENARIOS[c.scenario];
+      if (facts) args.push('--facts', writeJson(path.join(work, 'facts'), `${c.example}-${c.scenario}.json`, facts()));
+      const r = await runCli(args, { env, cwd: dir });
+      if (r.code !== 0) throw new Error(`${name}: exit ${r.code}: ${r.stderr}`);
+      dirs.set(name, dir);
+    }),
+  );
+  return dirs;
+}
 
 // ---------------------------------------------------------------- facts scenarios
 

@@ -72,6 +72,17 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Stops a database server started here (`signal`, then SIGKILL after 10 s) and removes its directory. */
+async function stopServer(child: ChildProcess, signal: NodeJS.Signals, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------- PostgreSQL
 
 /** The newest Debian PostgreSQL's bin directory, if installed. */
@@ -155,15 +166,7 @@ export async function startPostgres(ca: TestCa): Promise<Postgres> {
     sql(statement: string) {
       return execFileSync(psql, ['-h', socketDir, '-p', String(port), '-U', 'postgres', '-X', '-A', '-t', '-c', statement], { encoding: 'utf8' });
     },
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGINT'); // fast shutdown
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, 'SIGINT', dir), // SIGINT: PostgreSQL's fast shutdown
   };
 }
 
@@ -211,15 +214,7 @@ export async function startMariadb(options: { ca?: TestCa } = {}): Promise<Maria
   }
   return {
     port,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, 'SIGTERM', dir),
   };
 }
 

@@ -5,12 +5,12 @@
  * `mlready lint` (nothing above info).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cliEnv, ROOT, runCli } from '../helpers/cli.js';
-import { tempDir, writeJson } from '../helpers/facts.js';
-import { assertRestrictedPod, listFiles, loadClientModels, podSpecsOf, SCENARIOS, validateComposeSpec, validateK8sObject, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
+import { cliEnv, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/facts.js';
+import { assertRestrictedPod, listFiles, loadClientModels, podSpecsOf, scaffoldExamples, SCENARIOS, validateComposeSpec, validateK8sObject, yamlDoc, yamlDocs } from '../golden/scaffold-helpers.js';
 
 const env = cliEnv();
 const COMPOSE = '/usr/bin/docker-compose';
@@ -21,23 +21,12 @@ const CASES = [
   { example: 'pytorch-distributed', scenario: 'gpu-host-driver-535' },
 ];
 let work: string;
-const dirs = new Map<string, string>();
+let dirs = new Map<string, string>();
 
 beforeAll(async () => {
   await loadClientModels();
   work = tempDir('mlready-logging-cli-');
-  mkdirSync(path.join(work, 'facts'));
-  await Promise.all(
-    CASES.map(async (c) => {
-      const dir = path.join(work, c.example, c.scenario);
-      cpSync(path.join(ROOT, 'examples', c.example), dir, { recursive: true });
-      const args = ['scaffold', '--with', 'logging'];
-      if (SCENARIOS[c.scenario]) args.push('--facts', writeJson(path.join(work, 'facts'), `${c.scenario}.json`, SCENARIOS[c.scenario]!()));
-      const r = await runCli(args, { env, cwd: dir });
-      if (r.code !== 0) throw new Error(`${c.example}/${c.scenario}: exit ${r.code}: ${r.stderr}`);
-      dirs.set(`${c.example}/${c.scenario}`, dir);
-    }),
-  );
+  dirs = await scaffoldExamples(work, CASES, 'logging');
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
